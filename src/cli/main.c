@@ -1,0 +1,42 @@
+/*
+ * main.c - the douane command: dispatch to subcommands.
+ */
+#include "cli/cli.h"
+#include "douane_version.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_command commands[] = {
+        { "version", cmd_version, "print the version" },
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: douane [--version] [--help] COMMAND [ARGS...]\n\n"
+                   "douane is a container supply-chain gateway: an OCI registry that\n"
+                   "quarantines, inspects, signs and releases images.\n\ncommands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "\nRun 'douane COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+                usage(stdout);
+                return EXIT_OK_;
+        }
+        if (!strcmp(argv[1], "--version"))
+                return cmd_version(1, argv + 1);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[1], commands[i].name))
+                        return commands[i].run(argc - 1, argv + 1);
+        fprintf(stderr, "douane: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
+}
