@@ -1,0 +1,56 @@
+/*
+ * auth.h - access control for the registry and the REST API.
+ *
+ * The registry calls auth_check() for every request before handling it,
+ * and routes GET/POST /token to auth_token(). auth knows nothing of HTTP
+ * libraries: the registry passes the few request facts it needs and turns
+ * the result into a response. With no "auth" section in the config,
+ * auth_new() returns NULL and the registry serves everyone (loopback
+ * development default).
+ */
+#ifndef DOUANE_AUTH_AUTH_H
+#define DOUANE_AUTH_AUTH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct auth;
+
+enum auth_action { AUTH_PULL = 1, AUTH_PUSH = 2, AUTH_DELETE = 4, AUTH_ADMIN = 8 };
+
+struct auth_request {
+        const char *method;             /* "GET", "PUT", ... */
+        const char *repo;               /* repository name, or NULL for /v2/, /v2/_catalog, API */
+        unsigned actions;               /* enum auth_action bits the operation needs */
+        const char *authorization;      /* Authorization header value or NULL */
+        const char *client_cert_pem;    /* verified mTLS client certificate or NULL */
+        const char *remote_addr;        /* "ip:port", for rate limits and logs */
+};
+
+enum auth_verdict { AUTH_ALLOW, AUTH_CHALLENGE /* 401 */, AUTH_DENY /* 403 */, AUTH_LIMITED /* 429 */ };
+
+struct auth_result {
+        enum auth_verdict verdict;
+        char www_authenticate[512];     /* set with AUTH_CHALLENGE */
+        char subject[256];              /* "issuer|subject" of the caller, for the access log */
+        char reason[256];               /* why, for logs and the error body */
+};
+
+/* Build from the config's "auth" section (NULL section -> *ret = NULL, 0). */
+int auth_new(json_t *section, const char *data_dir, struct auth **ret);
+struct auth *auth_free(struct auth *a);
+
+/* Decide a request. Thread-safe. */
+int auth_check(struct auth *a, const struct auth_request *req, struct auth_result *res);
+
+/*
+ * The token endpoint (GET with query, or POST form body). query/form are
+ * the raw "k=v&k=v" strings. On success *ret_status is 200 and *ret_body a
+ * malloc'ed JSON document the caller frees; on refusal 400/401/429 with an
+ * error body.
+ */
+int auth_token(struct auth *a, const char *method, const char *authorization,
+               const char *query_or_form, const char *remote_addr,
+               int *ret_status, char **ret_body);
+
+#endif
