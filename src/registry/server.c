@@ -365,6 +365,7 @@ static void raise_nofile(void)
         }
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         char msg[512];
