@@ -118,10 +118,12 @@ class Registry:
         return ["docker-registry", "serve", os.path.abspath(cfg)]
 
     def start(self, timeout=30):
+        # stderr (access log, errors) and stdout are kept apart: log() is stderr
         self._log = open(self.log_path, "ab")
+        self._out = open(self.log_path + ".stdout", "ab")
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
-        self.proc = subprocess.Popen(self.command(), stdout=self._log, stderr=self._log,
+        self.proc = subprocess.Popen(self.command(), stdout=self._out, stderr=self._log,
                                      stdin=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -147,6 +149,7 @@ class Registry:
                 self.proc.wait()
         if self._log:
             self._log.close()
+            self._out.close()
             self._log = None
         return self.proc.returncode if self.proc else None
 
@@ -156,6 +159,7 @@ class Registry:
             self.proc.wait()
         if self._log:
             self._log.close()
+            self._out.close()
             self._log = None
 
     def alive(self):
