@@ -450,3 +450,39 @@ def test_concurrent_pushes_same_image(registry):
             assert registry.req("GET", f"/v2/conc/r{i}/blobs/{digest(b)}").content == b
     counts = _files_with_digest(registry.data, img["blobs"])
     assert all(c == 1 for c in counts.values()), counts
+
+
+# ---------------------------------------------------------------- restart
+def test_restart_keeps_data_and_sessions(registry):
+    img = registry.push_image("restart/app", "v1", nlayers=2, layer_size=10_000)
+    data = os.urandom(300_000)
+    u = start_upload(registry, "restart/app")
+    r = registry.req("PATCH", u, data=data[:100_000], headers={
+        "Content-Type": "application/octet-stream", "Content-Range": "0-99999"})
+    assert r.status_code == 202
+    u = registry.abs(r.headers["Location"])
+    registry.stop()
+    registry.start()
+    assert registry.get_manifest("restart/app", "v1").content == img["manifest"]
+    assert _tags_of(registry, "restart/app") == ["v1"]
+    for b in img["blobs"]:
+        assert registry.req("GET", f"/v2/restart/app/blobs/{digest(b)}").content == b
+    # the session is either still known (and resumable) or cleanly unknown
+    r = registry.req("GET", u)
+    if r.status_code == 204:
+        assert r.headers["Range"] == "0-99999"
+        r = registry.req("PUT", registry.abs(r.headers["Location"]), params={"digest": digest(data)},
+                         data=data[100_000:], headers={"Content-Type": "application/octet-stream",
+                                                       "Content-Range": f"100000-{len(data) - 1}"})
+        assert r.status_code == 201, r.text
+        assert registry.req("GET", f"/v2/restart/app/blobs/{digest(data)}").content == data
+    else:
+        assert r.status_code == 404
+        if STRICT:
+            assert "BLOB_UPLOAD_UNKNOWN" in error_codes(r)
+
+
+def _tags_of(reg, repo):
+    r = reg.req("GET", f"/v2/{repo}/tags/list")
+    assert r.status_code == 200
+    return r.json()["tags"]
