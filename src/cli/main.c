@@ -8,6 +8,8 @@
 #include <string.h>
 
 static const struct cli_command commands[] = {
+        { "serve",   cmd_serve,   "run the registry (OCI distribution API on the embedded stores)" },
+        { "gc",      cmd_gc,      "remove unreferenced blobs and untagged manifests" },
         { "version", cmd_version, "print the version" },
 };
 

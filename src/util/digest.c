@@ -169,6 +169,11 @@ struct hasher *hasher_free(struct hasher *h)
         return NULL;
 }
 
+enum digest_alg hasher_alg(const struct hasher *h)
+{
+        return h->alg;
+}
+
 int digest_buf(enum digest_alg alg, const void *data, size_t len, struct digest *ret)
 {
         struct hasher *h = hasher_new(alg);

@@ -41,6 +41,7 @@ int hasher_final(struct hasher *h, struct digest *ret);
 /* Duplicate a running hasher (to peek at a digest without ending it). */
 struct hasher *hasher_dup(const struct hasher *h);
 struct hasher *hasher_free(struct hasher *h);
+enum digest_alg hasher_alg(const struct hasher *h);
 
 /* One-shot digest of a memory buffer. */
 int digest_buf(enum digest_alg alg, const void *data, size_t len, struct digest *ret);

@@ -8,11 +8,25 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+int fs_path(char *out, size_t n, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vsnprintf(out, n, fmt, ap);
+        va_end(ap);
+        if (r < 0 || (size_t)r >= n)
+                return dou_err_set(DOU_EINVAL, "path too long");
+        return 0;
+}
 
 int fs_mkdir_p(const char *path, mode_t mode)
 {

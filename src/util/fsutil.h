@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Format a path; DOU_EINVAL if it does not fit in n bytes (never truncates silently). */
+int fs_path(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* mkdir -p with mode; existing directories are fine. */
 int fs_mkdir_p(const char *path, mode_t mode);
 
