@@ -197,8 +197,8 @@ def test_metrics(registry):
     # bytes in and out
     def total(pattern):
         return sum(float(l.rsplit(" ", 1)[1]) for l in lines if re.match(pattern, l))
-    assert total(r'^\w*bytes\w*(in|received|request)\w*') >= sum(len(b) for b in img["blobs"])
-    assert total(r'^\w*bytes\w*(out|sent|response)\w*') >= sum(len(b) for b in img["blobs"])
+    assert total(r"^\w*(request|_in_|received)\w*bytes\w*|^\w*bytes\w*(_in|received|request)") >= sum(len(b) for b in img["blobs"])
+    assert total(r"^\w*(response|_out_|sent)\w*bytes\w*|^\w*bytes\w*(_out|sent|response)") >= sum(len(b) for b in img["blobs"])
     # upload duration histogram
     assert any(re.match(r'^\w*upload\w*duration\w*_bucket\{.*le="', l) for l in lines), "no upload duration histogram"
     assert any(re.match(r'^\w*upload\w*duration\w*_count', l) for l in lines)

@@ -288,6 +288,8 @@ def test_10k_idle_connections(registry_factory):
                         pending.pop(fd, None)
                 socks += new
             assert len(socks) == 10_000
+            failed = sum(1 for s in socks if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0)
+            assert failed == 0, f"{failed} of 10000 connections failed"
             t0 = time.monotonic()
             r = requests.get(reg.url + "/v2/", timeout=30)
             assert r.status_code == 200
