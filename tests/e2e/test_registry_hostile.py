@@ -488,3 +488,44 @@ def _tags_of(reg, repo):
     r = reg.req("GET", f"/v2/{repo}/tags/list")
     assert r.status_code == 200
     return r.json()["tags"]
+
+
+# ---------------------------------------------------------------- configured limits
+@pytest.mark.douane_only("douane's limits come from its YAML config (limits.max_upload_bytes, max_manifest_bytes)")
+def test_configured_limits(registry_factory, tmp_path):
+    cfg = tmp_path / "douane.yaml"
+    cfg.write_text("limits:\n  max_upload_bytes: 1m\n  max_manifest_bytes: 64k\n")
+    reg = registry_factory(extra_args=["--config", str(cfg)])
+    big = os.urandom(2 * 1024 * 1024)
+    # monolithic body over the limit (declared Content-Length)
+    u = start_upload(reg, "limits/r")
+    r = reg.req("PUT", u, params={"digest": digest(big)}, data=big)
+    assert r.status_code in (400, 413), r.status_code
+    if r.status_code == 400:
+        assert_error(r, 400, "SIZE_INVALID", "BLOB_UPLOAD_INVALID")
+    assert reg.req("HEAD", f"/v2/limits/r/blobs/{digest(big)}").status_code == 404
+    # streamed (no Content-Length) PATCHes that add up to more than the limit
+    u = start_upload(reg, "limits/r")
+
+    def gen():
+        for i in range(0, len(big), 65536):
+            yield big[i:i + 65536]
+    try:
+        r = reg.req("PATCH", u, data=gen(), headers={"Content-Type": "application/octet-stream"})
+        assert r.status_code in (400, 413, 416), r.status_code
+    except requests.ConnectionError:
+        pass     # closing mid-stream is acceptable for an unbounded body
+    assert reg.req("HEAD", f"/v2/limits/r/blobs/{digest(big)}").status_code == 404
+    # under the limit still works
+    reg.push_blob("limits/r", os.urandom(512 * 1024))
+    # manifest cap from config
+    img = make_image(1, 10)
+    for b in img["blobs"]:
+        reg.push_blob("limits/r", b)
+    m = json.loads(img["manifest"])
+    m["annotations"] = {"pad": "p" * 70_000}
+    r = reg.push_manifest("limits/r", "big", canon(m), expect=None)
+    assert r.status_code == 413, r.status_code
+    m["annotations"] = {"pad": "p" * 50_000}
+    reg.push_manifest("limits/r", "ok", canon(m))
+    alive(reg)
