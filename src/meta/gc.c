@@ -34,7 +34,7 @@ static const char keep_sql[] =
         "INSERT OR IGNORE INTO gc_keep "
         "WITH RECURSIVE keep(repo_id, digest) AS ("
         "  SELECT repo_id, digest FROM tags"
-        "  UNION SELECT repo_id, digest FROM manifests WHERE created >= :cutoff"
+        "  UNION SELECT repo_id, digest FROM manifests WHERE created > :cutoff"
         "  UNION SELECT r.repo_id, r.child FROM manifest_refs r"
         "        JOIN keep k ON r.repo_id = k.repo_id AND r.digest = k.digest WHERE r.kind = 1"
         "  UNION SELECT m.repo_id, m.digest FROM manifests m"
@@ -55,7 +55,7 @@ static const char sweep_manifests_sql[] =
 
 /* blobs not referenced by a surviving manifest, not a manifest, and old */
 static const char dead_blobs_sql[] =
-        "SELECT b.digest, b.size FROM blobs b WHERE b.last_used < ?1"
+        "SELECT b.digest, b.size FROM blobs b WHERE b.last_used <= ?1"
         " AND NOT EXISTS (SELECT 1 FROM manifest_refs r WHERE r.child = b.digest AND r.kind = 0"
         "   AND EXISTS (SELECT 1 FROM gc_keep k WHERE k.repo_id = r.repo_id AND k.digest = r.digest))"
         " AND NOT EXISTS (SELECT 1 FROM gc_keep k WHERE k.digest = b.digest)";

@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CONN_MEMORY_LIMIT (256u * 1024)     /* per connection; bigger = fewer upload callbacks */
+#define CONN_MEMORY_LIMIT (64u * 1024)      /* per connection; MHD clears it between requests */
 #define TLS_FILE_MAX (1u << 20)
 
 static double elapsed(const struct timespec *t0)
@@ -365,6 +365,7 @@ static void raise_nofile(void)
         }
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
         char msg[512];
@@ -446,11 +447,30 @@ int registry_new(const struct config *cfg, struct registry **ret)
         return 0;
 }
 
+static int drop_upload(const char *id, void *ud)
+{
+        store_upload_remove(ud, id);
+        return 0;
+}
+
+/* Sessions abandoned longer than the upload TTL, and orphaned temp files, go at start. */
+static void purge_stale_uploads(struct registry *r)
+{
+        unsigned ttl = r->cfg->limits.upload_ttl_sec;
+        int n = meta_upload_expire(r->meta, ttl, drop_upload, r->store);
+        int f = store_upload_purge(r->store, ttl);
+
+        if (n > 0 || f > 0)
+                log_info("removed %d expired upload sessions and %d stale upload files",
+                         n > 0 ? n : 0, f > 0 ? f : 0);
+}
+
 int registry_start(struct registry *r)
 {
         int rc;
 
         raise_nofile();
+        purge_stale_uploads(r);
         for (size_t i = 0; i < r->cfg->n_listen; i++)
                 if ((rc = start_one(r, r->cfg->listen[i])) < 0)
                         return rc;

@@ -121,7 +121,9 @@ static int slot_acquire(struct registry *r, const char *id, const char *repo,
         if (s)
                 return s->busy ? dou_err_set(DOU_EBUSY, "upload is in use by another request")
                                : dou_err_set(DOU_ENOTFOUND, "blob upload unknown to registry");
-        if ((rc = meta_upload_get(r->meta, id, owner, sizeof(owner))) < 0 || strcmp(owner, repo))
+        if ((rc = meta_upload_get(r->meta, id, owner, sizeof(owner))) < 0)
+                return rc;
+        if (strcmp(owner, repo) != 0)
                 return dou_err_set(DOU_ENOTFOUND, "blob upload unknown to registry");
         if ((rc = store_upload_open(r->store, id, &up)) < 0)
                 return rc == DOU_ENOTFOUND ? dou_err_set(DOU_ENOTFOUND, "blob upload unknown to registry") : rc;
@@ -395,7 +397,7 @@ static enum MHD_Result commit(struct req *q, const struct digest *d)
         rc = store_upload_commit(q->up, d, publish_blob, &p);   /* consumes q->up */
         q->up = NULL;
         if (s) {
-                s->up = NULL;
+                /* s->up now dangles, but s stays busy (nobody else touches it) until dropped */
                 meta_upload_delete(reg->meta, s->id);
                 slot_drop(reg, s);
                 q->slot = NULL;
