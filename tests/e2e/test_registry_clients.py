@@ -200,6 +200,17 @@ def test_podman_push_pull(registry, layout):
     r = subprocess.run(["podman", "pull", f"oci:{layout['path']}:v1"], capture_output=True, text=True)
     if r.returncode != 0:
         pytest.skip(f"podman cannot run here: {r.stderr.strip()[:200]}")
-    subprocess.run(["podman", "tag", r.stdout.strip(), ref], check=True)
-    subprocess.run(["podman", "push", "--tls-verify=false", ref], check=True)
-    subprocess.run(["podman", "pull", "--tls-verify=false", ref], check=True)
+    image_id = r.stdout.strip().splitlines()[-1]
+    try:
+        subprocess.run(["podman", "tag", image_id, ref], check=True, capture_output=True)
+        subprocess.run(["podman", "push", "--tls-verify=false", ref], check=True, capture_output=True)
+        # podman may recompress layers on push, but the config bytes travel unchanged
+        cfg = skopeo("inspect", "--config", "--raw", "--tls-verify=false", f"docker://{ref}").stdout.encode()
+        assert cfg == layout["config"]
+        assert registry.get_manifest("clients/podman", "v1").status_code == 200
+        subprocess.run(["podman", "rmi", "-f", ref], check=True, capture_output=True)
+        p = subprocess.run(["podman", "pull", "--tls-verify=false", ref], check=True,
+                           capture_output=True, text=True)
+        assert p.stdout.strip().splitlines()[-1] == image_id
+    finally:
+        subprocess.run(["podman", "rmi", "-f", image_id], capture_output=True)
