@@ -76,8 +76,11 @@ static int load_static(struct auth_issuer *is, json_t *jwks)
                         r = jwks_parse(dump, strlen(dump), &is->keys);
                 free(dump);
         }
-        if (r < 0)
-                return dou_err_set(r, "auth: issuer %s: static JWKS: %s", is->issuer, dou_err_msg());
+        if (r < 0) {
+                char why[256];
+                snprintf(why, sizeof(why), "%s", dou_err_msg());
+                return dou_err_set(r, "auth: issuer %s: static JWKS: %s", is->issuer, why);
+        }
         is->is_static = 1;
         return 0;
 }
@@ -234,8 +237,11 @@ int issuer_key(struct auth_issuer *is, const char *kid, enum jwt_alg alg, time_t
                 atomic_fetch_add(&is->n_fetch_errors, 1);
         }
         pthread_mutex_unlock(&is->lock);
-        if (r < 0 && !k)
-                return dou_err_set(r, "keys of %s unavailable: %s", is->issuer, dou_err_msg());
+        if (r < 0 && !k) {
+                char why[256];
+                snprintf(why, sizeof(why), "%s", dou_err_msg());
+                return dou_err_set(r, "keys of %s unavailable: %s", is->issuer, why);
+        }
 done:
         if (!k)
                 return dou_err_set(DOU_ENOTFOUND, "no key of %s matches the token's kid and alg", is->issuer);
