@@ -49,8 +49,10 @@ def srv(issuer, tmp_path_factory):
     yield {"port": port, "host": f"127.0.0.1:{port}", "url": f"http://127.0.0.1:{port}", "log": d / "log",
            "data": d / "data"}
     p.terminate()
-    p.wait(timeout=10)
+    rc = p.wait(timeout=10)
     log.close()
+    # under ASan a leak or error makes the server exit non-zero
+    assert rc == 0, (d / "log").read_text()[-3000:]
 
 
 def token_a(issuer, **kw):
