@@ -819,13 +819,13 @@ static int token_deny(struct auth *a, struct auth_result *res, int status, const
                           reason, ret_status, ret_body);
 }
 
-int auth_token_req(struct auth *a, const struct auth_request *req, const char *query_or_form,
-                   struct auth_result *res_in, int *ret_status, char **ret_body)
+/* The token endpoint once parameters are known; f NULL when they did not parse. Frees f. */
+static int token_with_form(struct auth *a, const struct auth_request *req, struct form *f,
+                           struct auth_result *res_in, int *ret_status, char **ret_body)
 {
         struct auth_result scratch, *res = res_in ? res_in : &scratch;
         struct scope_item items[SCOPE_MAX_ITEMS];
         size_t n_items = 0;
-        struct form f;
         char *idtok = NULL, reason[200] = "";
         struct oidc_principal op = { { .kind = PRINCIPAL_ANON, .subject = "anonymous" }, NULL };
         struct principal *p = &op.p;
@@ -837,14 +837,15 @@ int auth_token_req(struct auth *a, const struct auth_request *req, const char *q
 
         memset(res, 0, sizeof(*res));
         say(res->subject, sizeof(res->subject), "anonymous");
-        if (!a)
-                return dou_err_set(DOU_EINVAL, "auth is not configured");
-        if (!ratelim_take(a->rl, req->remote_addr, (double)time(NULL)))
+        if (!ratelim_take(a->rl, req->remote_addr, (double)time(NULL))) {
+                if (f)
+                        form_clear(f);
                 return token_deny(a, res, 429, "too many token requests from this client", ret_status, ret_body);
-        if (form_parse(query_or_form, &f) < 0)
+        }
+        if (!f)
                 return token_deny(a, res, 400, "malformed request parameters", ret_status, ret_body);
-        r = token_params(a, req, &f, items, &n_items, &idtok, reason, sizeof(reason));
-        form_clear(&f);
+        r = token_params(a, req, f, items, &n_items, &idtok, reason, sizeof(reason));
+        form_clear(f);
         if (r < 0)
                 return token_deny(a, res, 400, reason, ret_status, ret_body);
         snprintf(subject, sizeof(subject), "anonymous");
@@ -886,6 +887,40 @@ int auth_token_req(struct auth *a, const struct auth_request *req, const char *q
         say(res->reason, sizeof(res->reason), "token issued");
         atomic_fetch_add(&a->n_tok_ok, 1);
         return 0;
+}
+
+int auth_token_req(struct auth *a, const struct auth_request *req, const char *query_or_form,
+                   struct auth_result *res, int *ret_status, char **ret_body)
+{
+        struct form f;
+
+        if (!a)
+                return dou_err_set(DOU_EINVAL, "auth is not configured");
+        return token_with_form(a, req, form_parse(query_or_form, &f) == 0 ? &f : NULL, res,
+                               ret_status, ret_body);
+}
+
+int auth_token_kv(struct auth *a, const struct auth_request *req, const char *const *keys,
+                  const char *const *values, size_t n, struct auth_result *res,
+                  int *ret_status, char **ret_body)
+{
+        struct form f = { .n = 0 };
+        size_t total = 0;
+        int ok = n <= FORM_MAX_PARAMS;
+
+        if (!a)
+                return dou_err_set(DOU_EINVAL, "auth is not configured");
+        for (size_t i = 0; ok && i < n; i++) {
+                const char *v = values[i] ? values[i] : "";
+                total += strlen(keys[i]) + strlen(v) + 2;
+                f.keys[f.n] = strdup(keys[i]);
+                f.vals[f.n] = strdup(v);
+                f.n++;
+                ok = f.keys[f.n - 1] && f.vals[f.n - 1] && total <= FORM_MAX;
+        }
+        if (!ok)
+                form_clear(&f);
+        return token_with_form(a, req, ok ? &f : NULL, res, ret_status, ret_body);
 }
 
 int auth_token(struct auth *a, const char *method, const char *authorization,

@@ -69,6 +69,15 @@ int auth_token_req(struct auth *a, const struct auth_request *req, const char *q
                    struct auth_result *res, int *ret_status, char **ret_body);
 
 /*
+ * Same with the parameters already split and percent-decoded (as
+ * libmicrohttpd hands out GET arguments: one pair per "scope=", in order).
+ * keys/values are borrowed; a NULL value counts as "".
+ */
+int auth_token_kv(struct auth *a, const struct auth_request *req, const char *const *keys,
+                  const char *const *values, size_t n, struct auth_result *res,
+                  int *ret_status, char **ret_body);
+
+/*
  * Counters in Prometheus text format, appended by the registry to /metrics.
  * Returns the number of bytes written (NUL excluded) or DOU_ETOOBIG.
  */

@@ -27,31 +27,17 @@ static struct auth *A;
 
 struct qbuf { char s[8192]; size_t n; };
 
-static void qadd(struct qbuf *q, const char *s)
-{
-        for (; *s && q->n + 4 < sizeof(q->s); s++) {
-                unsigned char c = (unsigned char)*s;
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.' || c == '~')
-                        q->s[q->n++] = (char)c;
-                else
-                        q->n += (size_t)snprintf(q->s + q->n, sizeof(q->s) - q->n, "%%%02X", c);
-        }
-        q->s[q->n] = '\0';
-}
+struct kv { const char *k[48]; const char *v[48]; size_t n; };
 
-/* MHD hands us decoded arguments; auth_token wants the raw form, so re-encode. */
+/* MHD hands out GET arguments split and decoded, one pair per "scope=": exactly auth_token_kv's input. */
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k, const char *v)
 {
-        struct qbuf *q = cls;
+        struct kv *q = cls;
         (void)kind;
-        if (q->n && q->n + 1 < sizeof(q->s))
-                q->s[q->n++] = '&';
-        qadd(q, k);
-        if (v && q->n + 1 < sizeof(q->s)) {
-                q->s[q->n++] = '=';
-                qadd(q, v);
-        }
+        if (q->n == 48)
+                return MHD_NO;
+        q->k[q->n] = k;
+        q->v[q->n++] = v;
         return MHD_YES;
 }
 
@@ -127,20 +113,22 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         remote(c, addr, sizeof(addr));
         const char *authz = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
         if (!strcmp(url, "/token")) {
-                struct qbuf q = { .n = 0 };
-                if (!strcmp(method, "POST"))
-                        q = *body_in;
-                else
-                        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &q);
                 struct auth_request req = { .method = method, .authorization = authz, .remote_addr = addr };
-                int status = 500;
+                int status = 500, r;
                 char *body = NULL;
-                if (auth_token_req(A, &req, q.s, &res, &status, &body) < 0)
+                if (!strcmp(method, "POST")) {  /* OAuth2 form in the body */
+                        r = auth_token_req(A, &req, body_in->s, &res, &status, &body);
+                } else {
+                        struct kv q = { .n = 0 };
+                        MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect, &q);
+                        r = auth_token_kv(A, &req, q.k, q.v, q.n, &res, &status, &body);
+                }
+                if (r < 0)
                         return reply(c, 500, "{}", NULL);
                 fprintf(stderr, "token status=%d subject=%s reason=\"%s\"\n", status, res.subject, res.reason);
-                enum MHD_Result r = reply(c, status, body, NULL);
+                enum MHD_Result ret = reply(c, status, body, NULL);
                 free(body);
-                return r;
+                return ret;
         }
         if (!strcmp(url, "/metrics")) {
                 char m[8192];

@@ -318,6 +318,30 @@ TEST(hostile_bad_requests)
         auth_free(a);
 }
 
+TEST(token_kv_pairs)
+{
+        struct auth *a = make_auth(NULL, NULL);
+        char *id = idtoken("repo:acme/app:ref:refs/heads/main", ",\"repository\":\"acme/app\""), *b = basic(id);
+        const char *k[] = { "service", "scope", "scope", "account" };
+        const char *v[] = { "douane.test", "repository:quarantine/acme/app:pull,push", "repository:golden/x:pull", NULL };
+        struct auth_request req = { .method = "GET", .authorization = b, .remote_addr = "127.0.0.1:7" };
+        struct auth_result res;
+        int status = 0;
+        char *body = NULL;
+        CHECK_INT(auth_token_kv(a, &req, k, v, 4, &res, &status, &body), 0);
+        CHECK_INT(status, 200);
+        CHECK_INT(res.verdict, AUTH_ALLOW);
+        free(body);
+        v[1] = "repository:quarantine/acme/app:pull,";
+        CHECK_INT(auth_token_kv(a, &req, k, v, 4, &res, &status, &body), 0);
+        CHECK_INT(status, 400);
+        CHECK_STR(res.reason, "invalid scope");
+        free(body);
+        free(b);
+        free(id);
+        auth_free(a);
+}
+
 TEST(hostile_forged_registry_tokens)
 {
         struct auth *a = make_auth(NULL, NULL);
