@@ -45,8 +45,19 @@ static const char *cfg_yaml =
         "  admin: [{repos: \"**\", actions: [admin]}]\n"
         "public: [\"public/**\"]\n";
 
+static void setup_once(void)
+{
+        if (idp_key)
+                return;
+        idp_key = t_ec("P-256");
+        snprintf(datadir, sizeof(datadir), "/tmp/douane-auth-test-XXXXXX");
+        if (!mkdtemp(datadir))
+                abort();
+}
+
 static struct auth *make_auth(const char *extra_yaml, const char *dir)
 {
+        setup_once();
         char *jwk = t_jwk(idp_key, "k1"), doc[2048], y[8192];
         struct auth *a = NULL;
         snprintf(doc, sizeof(doc), "{\"keys\":[%s]}", jwk);
@@ -74,6 +85,7 @@ static char *idtoken_full(EVP_PKEY *k, const char *kid, const char *iss, const c
 
 static char *idtoken(const char *sub, const char *extra)
 {
+        setup_once();
         return idtoken_full(idp_key, "k1", ISS, "douane", sub, 300, extra);
 }
 
@@ -127,9 +139,8 @@ static enum auth_verdict check(struct auth *a, const char *bearer, const char *r
 
 TEST(setup)
 {
-        idp_key = t_ec("P-256");
-        snprintf(datadir, sizeof(datadir), "/tmp/douane-auth-test-XXXXXX");
-        CHECK(mkdtemp(datadir) != NULL);
+        setup_once();
+        CHECK(idp_key != NULL);
 }
 
 TEST(push_flow_for_ci_identity)
@@ -418,6 +429,42 @@ TEST(cache_means_one_signature_per_token)
         free(id);
         auth_free(a);
         auth_free(b);
+}
+
+struct hammer { struct auth *a; char **toks; int n_toks; int allowed; };
+
+static void *hammer_main(void *arg)
+{
+        struct hammer *h = arg;
+        struct auth_result res;
+        for (int i = 0; i < 3000; i++) {
+                const char *t = h->toks[i % h->n_toks];
+                if (check(h->a, t, "x/y", AUTH_PULL, &res) == AUTH_ALLOW)
+                        h->allowed++;
+        }
+        return NULL;
+}
+
+TEST(concurrent_checks_with_cache_evictions)
+{
+        /* a tiny cache (8 entries) under 4 threads and 24 tokens: constant eviction */
+        struct auth *a = make_auth("cache_entries: 8\n", NULL);
+        char *toks[24];
+        for (int i = 0; i < 24; i++)
+                CHECK_INT(auth_issue_internal(a, "x/y", AUTH_PULL, &toks[i]), 0);
+        struct hammer h[4];
+        pthread_t th[4];
+        for (int i = 0; i < 4; i++) {
+                h[i] = (struct hammer){ a, toks, 24, 0 };
+                pthread_create(&th[i], NULL, hammer_main, &h[i]);
+        }
+        for (int i = 0; i < 4; i++) {
+                pthread_join(th[i], NULL);
+                CHECK_INT(h[i].allowed, 3000);
+        }
+        for (int i = 0; i < 24; i++)
+                free(toks[i]);
+        auth_free(a);
 }
 
 TEST(rate_limit_per_client)
