@@ -306,9 +306,14 @@ static int parse_access(json_t *acc, struct vc_entry *e)
 
 static const char *const kind_names[] = { "anonymous", "oidc", "mtls", "internal" };
 
-/* Verify a registry token (or find it in the cache). */
-static int verify_registry(struct auth *a, const char *tok, size_t len, struct vc_entry *e,
-                           char *reason, size_t rlen)
+/*
+ * Verify a registry token (or find it in the cache). A cache miss costs a
+ * signature check, so it is charged to the client's rate-limit bucket:
+ * a legitimate client misses once per token, a flood of forged tokens is
+ * answered 429 before any crypto (DOU_EBUSY).
+ */
+static int verify_registry(struct auth *a, const char *tok, size_t len, const char *addr,
+                           struct vc_entry *e, char *reason, size_t rlen)
 {
         struct jwt j;
         const char *kind, *sub;
@@ -321,6 +326,10 @@ static int verify_registry(struct auth *a, const char *tok, size_t len, struct v
                 return 0;
         }
         atomic_fetch_add(&a->n_cache_miss, 1);
+        if (!ratelim_take(a->rl, addr, (double)time(NULL))) {
+                say(reason, rlen, "too many token verifications from this client");
+                return DOU_EBUSY;
+        }
         if ((r = jwt_parse(tok, len, &j)) < 0) {
                 say(reason, rlen, r == DOU_EDENIED ? dou_err_msg() : "malformed token");
                 return r;
@@ -463,6 +472,11 @@ static void check_bearer(struct auth *a, const struct auth_request *req, const c
                 }
                 if (is_oidc) {
                         struct oidc_principal op;
+                        if (!ratelim_take(a->rl, req->remote_addr, (double)time(NULL))) {
+                                res->verdict = AUTH_LIMITED;
+                                say(res->reason, sizeof(res->reason), "too many token verifications from this client");
+                                return;
+                        }
                         if (verify_oidc(a, tok, len, &op, res->reason, sizeof(res->reason)) < 0) {
                                 challenge(a, res, req->repo, req->actions, "invalid_token");
                                 return;
@@ -473,7 +487,12 @@ static void check_bearer(struct auth *a, const struct auth_request *req, const c
                         return;
                 }
         }
-        if (verify_registry(a, tok, len, &e, res->reason, sizeof(res->reason)) < 0) {
+        int r = verify_registry(a, tok, len, req->remote_addr, &e, res->reason, sizeof(res->reason));
+        if (r == DOU_EBUSY) {
+                res->verdict = AUTH_LIMITED;
+                return;
+        }
+        if (r < 0) {
                 challenge(a, res, req->repo, req->actions, "invalid_token");
                 return;
         }
@@ -969,6 +988,7 @@ int auth_metrics_format(struct auth *a, char *buf, size_t n)
         EMIT("douane_auth_decisions_total{verdict=\"allow\"} %lu\n", atomic_load(&a->n_allow));
         EMIT("douane_auth_decisions_total{verdict=\"challenge\"} %lu\n", atomic_load(&a->n_challenge));
         EMIT("douane_auth_decisions_total{verdict=\"deny\"} %lu\n", atomic_load(&a->n_deny));
+        EMIT("douane_auth_decisions_total{verdict=\"rate_limited\"} %lu\n", atomic_load(&a->n_limited));
         EMIT("# HELP douane_auth_token_requests_total Token endpoint requests, by result.\n"
              "# TYPE douane_auth_token_requests_total counter\n");
         EMIT("douane_auth_token_requests_total{result=\"issued\"} %lu\n", atomic_load(&a->n_tok_ok));

@@ -25,7 +25,8 @@ int main(int argc, char **argv)
 
         if (!mkdtemp(dir))
                 return 1;
-        cfg = t_yaml("service: bench\nrealm: https://bench/token\npublic: [\"**\"]\n");
+        cfg = t_yaml("service: bench\nrealm: https://bench/token\npublic: [\"**\"]\n"
+                     "rate_limit: {per_second: 100000000, burst: 100000000}\n");
         if (auth_new(cfg, dir, &a) < 0 || auth_new(cfg, dir, &v) < 0) {
                 fprintf(stderr, "auth_new: %s\n", dou_err_msg());
                 return 1;

@@ -21,7 +21,6 @@ static const char *cfg_yaml =
         "realm: https://douane.test/token\n"
         "token_ttl: 5m\n"
         "leeway: 60s\n"
-        "rate_limit: {per_second: 1, burst: 40}\n"
         "issuers:\n"
         "  - issuer: " ISS "\n"
         "    audience: douane\n"
@@ -448,7 +447,7 @@ static void *hammer_main(void *arg)
 TEST(concurrent_checks_with_cache_evictions)
 {
         /* a tiny cache (8 entries) under 4 threads and 24 tokens: constant eviction */
-        struct auth *a = make_auth("cache_entries: 8\n", NULL);
+        struct auth *a = make_auth("cache_entries: 8\nrate_limit: {per_second: 1000000, burst: 1000000}\n", NULL);
         char *toks[24];
         for (int i = 0; i < 24; i++)
                 CHECK_INT(auth_issue_internal(a, "x/y", AUTH_PULL, &toks[i]), 0);
@@ -469,7 +468,7 @@ TEST(concurrent_checks_with_cache_evictions)
 
 TEST(rate_limit_per_client)
 {
-        struct auth *a = make_auth(NULL, NULL);
+        struct auth *a = make_auth("rate_limit: {per_second: 1, burst: 40}\n", NULL);
         int status = 0, limited = 0, ok = 0;
         char *body;
         for (int i = 0; i < 60; i++) {
@@ -489,6 +488,35 @@ TEST(rate_limit_per_client)
         char m[8192];
         auth_metrics_format(a, m, sizeof(m));
         CHECK(strstr(m, "douane_auth_token_requests_total{result=\"rate_limited\"} ") != NULL);
+        auth_free(a);
+}
+
+TEST(hostile_forged_token_flood_is_rate_limited)
+{
+        struct auth *a = make_auth("rate_limit: {per_second: 1, burst: 20}\n", NULL);
+        struct auth_result res;
+        char *good = NULL, forged[512], h[600];
+        int limited = 0, challenged = 0;
+        CHECK_INT(auth_issue_internal(a, "x/y", AUTH_PULL, &good), 0);
+        /* a valid token checked first is cached and keeps working during the flood */
+        CHECK_INT(check(a, good, "x/y", AUTH_PULL, &res), AUTH_ALLOW);
+        for (int i = 0; i < 60; i++) {
+                snprintf(forged, sizeof(forged), "%.*sA%d", (int)(strlen(good) - 8), good, i);
+                snprintf(h, sizeof(h), "Bearer %s", forged);
+                struct auth_request req = { .method = "GET", .repo = "x/y", .actions = AUTH_PULL,
+                                            .authorization = h, .remote_addr = "192.0.2.7:1000" };
+                auth_check(a, &req, &res);
+                limited += res.verdict == AUTH_LIMITED;
+                challenged += res.verdict == AUTH_CHALLENGE;
+                CHECK(res.verdict != AUTH_ALLOW);
+        }
+        CHECK(challenged >= 19 && challenged <= 21);
+        CHECK(limited >= 39);
+        CHECK_INT(check(a, good, "x/y", AUTH_PULL, &res), AUTH_ALLOW);     /* cached: no charge */
+        char m[8192];
+        auth_metrics_format(a, m, sizeof(m));
+        CHECK(strstr(m, "douane_auth_decisions_total{verdict=\"rate_limited\"} ") != NULL);
+        free(good);
         auth_free(a);
 }
 
