@@ -152,7 +152,7 @@ static int auth_setup(struct auth *a, json_t *sec, const char *data_dir)
                 if ((r = mtls_new(ca, &a->mtls)) < 0)
                         return r;
         }
-        a->vc = vcache_new(num_or(sec, "cache_entries", 8192));
+        a->vc = vcache_new(num_or(sec, "cache_entries", 4096));
         a->rl = ratelim_new(num_or(rl, "per_second", 10), num_or(rl, "burst", 50),
                             num_or(rl, "clients", 4096));
         if (!a->vc || !a->rl)

@@ -287,3 +287,11 @@ int auth_client_read_token(const char *file, const char *env, const char *litera
         *ret = t;
         return 0;
 }
+
+int auth_client_scope_valid(const char *s)
+{
+        struct scope_item items[SCOPE_MAX_ITEMS];
+        size_t n = 0;
+
+        return s && scope_parse_list(s, strlen(s), items, SCOPE_MAX_ITEMS, &n) == 0 && n > 0;
+}

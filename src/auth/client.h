@@ -28,6 +28,9 @@ int auth_client_token(const struct auth_client_opts *o, const char *id_token,
 /* "https://host[:port]" for o->registry, malloc'ed; the key used in docker config is the host. */
 int auth_client_base_url(const struct auth_client_opts *o, char **ret_url, char **ret_host);
 
+/* 1 when s is a scope the token endpoint accepts (checked before any request). */
+int auth_client_scope_valid(const char *s);
+
 /* Read an ID token: from a file, an env var, or literal; trims whitespace. */
 int auth_client_read_token(const char *file, const char *env, const char *literal, char **ret);
 

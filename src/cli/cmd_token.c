@@ -57,6 +57,11 @@ int cmd_token(int argc, char **argv)
                                 fprintf(stderr, "douane: at most %d scopes\n", TOKEN_MAX_SCOPES);
                                 return EXIT_USAGE;
                         }
+                        if (!auth_client_scope_valid(optarg)) {
+                                fprintf(stderr, "douane: invalid scope '%s' (want repository:NAME:pull,push,...)\n",
+                                        optarg);
+                                return EXIT_USAGE;
+                        }
                         scopes[n++] = optarg;
                         break;
                 case 'f': file = optarg; break;
