@@ -79,6 +79,9 @@ static int parse_top(struct auth *a, json_t *sec)
         if (!svc || !*svc || !header_safe(svc) || !realm || !*realm || !header_safe(realm))
                 return dou_err_set(DOU_EINVAL, "auth: service and realm are required "
                                    "(plain strings without quotes or control characters)");
+        /* so that every challenge fits auth_result.www_authenticate */
+        if (strlen(realm) > 200 || strlen(svc) > 100)
+                return dou_err_set(DOU_EINVAL, "auth: realm (max 200 bytes) or service (max 100) too long");
         if (!(a->service = strdup(svc)) || !(a->realm = strdup(realm)))
                 return dou_err_set(DOU_ENOMEM, "out of memory");
         if ((r = conf_duration(sec, "token_ttl", 300, &a->token_ttl)) < 0 ||

@@ -36,7 +36,7 @@ enum auth_verdict { AUTH_ALLOW, AUTH_CHALLENGE /* 401 */, AUTH_DENY /* 403 */, A
 
 struct auth_result {
         enum auth_verdict verdict;
-        char www_authenticate[512];     /* set with AUTH_CHALLENGE */
+        char www_authenticate[768];     /* set with AUTH_CHALLENGE; always fits (realm/service lengths are capped) */
         char subject[256];              /* "issuer|subject" of the caller, for the access log */
         char reason[256];               /* why, for logs and the error body */
 };

@@ -559,6 +559,12 @@ TEST(config_errors)
         CHECK(auth_new(c, datadir, &a) < 0);
         CHECK(strstr(dou_err_msg(), "bogus") != NULL);
         json_decref(c);
+        c = t_yaml("service: s\nrealm: https://example.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
+        CHECK(auth_new(c, datadir, &a) < 0);
+        json_decref(c);
+        c = t_yaml("service: \"a\\\"b\"\nrealm: r\n");
+        CHECK(auth_new(c, datadir, &a) < 0);    /* a quote would break the challenge header */
+        json_decref(c);
         c = t_yaml("realm: r\n");
         CHECK(auth_new(c, datadir, &a) < 0);
         json_decref(c);
