@@ -45,7 +45,13 @@ struct auth_result {
 int auth_new(json_t *section, const char *data_dir, struct auth **ret);
 struct auth *auth_free(struct auth *a);
 
-/* Decide a request. Thread-safe. */
+/*
+ * Decide a request. Thread-safe. ALLOW; CHALLENGE (401 + www_authenticate,
+ * also for a valid token lacking the scope: error="insufficient_scope");
+ * DENY (403: mTLS or direct ID token without the grant, invalid name);
+ * LIMITED (429: the client sends more uncached tokens than its rate limit).
+ * Log res->subject and res->reason; they never contain credentials.
+ */
 int auth_check(struct auth *a, const struct auth_request *req, struct auth_result *res);
 
 /*
