@@ -246,3 +246,22 @@ def test_hostile_tokens_over_http(issuer, srv):
     assert "subject=" + issuer.url + "|" + A_SUB in log
     m = requests.get(f"{srv['url']}/metrics").text
     assert 'douane_auth_token_requests_total{result="unauthorized"}' in m
+
+
+@pytest.mark.skipif(not shutil.which("skopeo"), reason="skopeo not installed")
+def test_skopeo_uses_credential_helper(issuer, srv, tmp_path):
+    """containers/image calls docker-credential-douane (credHelpers) and exchanges the ambient token."""
+    af = tmp_path / "auth.json"
+    af.write_text(json.dumps({"credHelpers": {srv["host"]: "douane"}}))
+    tokfile = tmp_path / "projected-token"
+    tokfile.write_text(token_a(issuer))
+    env = dict(os.environ, DOUANE_OIDC_TOKEN_FILE=str(tokfile),
+               PATH=str(build_dir() / "src/cli") + os.pathsep + os.environ["PATH"])
+    r = run(["skopeo", "inspect", "--tls-verify=false", "--authfile", str(af),
+             f"docker://{srv['host']}/quarantine/acme/app:v1"], env=env)
+    assert "manifest unknown" in r.stderr, r.stderr     # allowed: A may read quarantine
+    # the kubelet rotates the projected token: the next call reads the new one (workload B now)
+    tokfile.write_text(token_b(issuer))
+    r = run(["skopeo", "inspect", "--tls-verify=false", "--authfile", str(af),
+             f"docker://{srv['host']}/quarantine/acme/app:v1"], env=env)
+    assert "manifest unknown" not in r.stderr and r.returncode != 0
