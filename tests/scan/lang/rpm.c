@@ -2,7 +2,11 @@
  * Tests for the rpm header and rpmdb parsers. Fixtures: rpmdb.sqlite made by
  * Debian's rpm 4.18 (rpm --initdb; rpm -i --justdb of two rpmbuild-made
  * noarch packages; repaged to 1 KiB pages to stay small, WAL flag set), and
- * the two header blobs from its Packages table.
+ * the two header blobs from its Packages table. Berkeley DB files: the
+ * same blobs loaded with Debian's db5.3_load (hash, 1 KiB and 4 KiB pages,
+ * keys = hnum) and read back by Debian's rpm with _db_backend bdb_ro. NDB:
+ * Debian's rpm has no ndb backend, so Packages.db is hand-built by
+ * tests/data/scan/lang/rpm/mkndb.py following rpm's rpmpkg.c layout.
  */
 #include <sqlite3.h>
 
@@ -195,6 +199,102 @@ TEST(sqlite_without_packages_table)
         sqlite3_free(img);
         free(h);
         sqlite3_close(db);
+        pkg_list_clear(&l);
+}
+
+
+static void check_two(const struct pkg_list *l, const char *path)
+{
+        CHECK_INT(l->len, 2);
+        const struct scan_pkg *p = find_pkg(l, "hello", "1.2.3-4");
+        CHECK(p && p->path && strcmp(p->path, path) == 0);
+        CHECK(p && p->license && strcmp(p->license, "MIT") == 0);
+        CHECK(find_pkg(l, "world", "3:2.0-1.fc39") != NULL);
+}
+
+TEST(bdb_real)
+{
+        const char *files[] = { "rpm/Packages-bdb-1k", "rpm/Packages-bdb-4k" };
+        for (int i = 0; i < 2; i++) {
+                struct pkg_list l = { 0 };
+                size_t n;
+                unsigned char *d = load_data(files[i], &n);
+                CHECK(d != NULL);
+                if (!d)
+                        continue;
+                CHECK_INT(run_lang("var/lib/rpm/Packages", REG_FILE, d, n, 1000, &l), 0);
+                check_two(&l, "var/lib/rpm/Packages");
+                free(d);
+                pkg_list_clear(&l);
+        }
+}
+
+TEST(ndb_handbuilt)
+{
+        struct pkg_list l = { 0 };
+        size_t n;
+        unsigned char *d = load_data("rpm/Packages.db", &n);
+        CHECK(d != NULL);
+        if (!d)
+                return;
+        CHECK_INT(run_lang("usr/lib/sysimage/rpm/Packages.db", REG_FILE, d, n, 0, &l), 0);
+        check_two(&l, "usr/lib/sysimage/rpm/Packages.db");
+        pkg_list_clear(&l);
+        /* a slot pointing past the end: error, the other package kept */
+        unsigned char *c = malloc(n);
+        memcpy(c, d, n);
+        c[32 + 8] = 0xff, c[32 + 9] = 0xff;
+        CHECK_INT(lang__rpm_ndb_parse_buf(c, n, &hf, &l), DOU_EINVAL);
+        CHECK_INT(l.len, 1);
+        pkg_list_clear(&l);
+        memcpy(c, d, n);
+        c[4096 + 15] = 0x7f;    /* blob length beyond its blocks */
+        CHECK_INT(lang__rpm_ndb_parse_buf(c, n, &hf, &l), DOU_EINVAL);
+        CHECK_INT(l.len, 1);
+        pkg_list_clear(&l);
+        memcpy(c, d, n);
+        c[12] = 0xff;           /* slot page count */
+        CHECK_INT(lang__rpm_ndb_parse_buf(c, n, &hf, &l), DOU_EINVAL);
+        CHECK_INT(lang__rpm_ndb_parse_buf(c, 100, &hf, &l), DOU_EINVAL);
+        CHECK_INT(l.len, 0);
+        free(c);
+        free(d);
+        pkg_list_clear(&l);
+}
+
+TEST(bdb_malformed)
+{
+        struct pkg_list l = { 0 };
+        size_t n;
+        unsigned char *d = load_data("rpm/Packages-bdb-1k", &n);
+        CHECK(d != NULL);
+        if (!d)
+                return;
+        unsigned char *c = malloc(n);
+        /* corrupt every page header byte in turn: errors, never crashes */
+        for (size_t pg = 1; pg < n / 1024; pg++)
+                for (size_t b = 0; b < 26; b++) {
+                        memcpy(c, d, n);
+                        c[pg * 1024 + b] ^= 0xa5;
+                        (void)lang__rpm_bdb_parse_buf(c, n, &hf, &l);
+                }
+        CHECK(l.len <= 2 * 6 * 26);
+        pkg_list_clear(&l);
+        /* an overflow chain that loops on itself */
+        memcpy(c, d, n);
+        for (size_t pg = 1; pg < n / 1024; pg++)
+                if (c[pg * 1024 + 25] == 7)
+                        memcpy(c + pg * 1024 + 16, &(uint32_t){ (uint32_t)pg }, 4);
+        CHECK(lang__rpm_bdb_parse_buf(c, n, &hf, &l) <= 0);
+        memcpy(c, d, n);
+        c[20] = 3;              /* page size 3 */
+        CHECK_INT(lang__rpm_bdb_parse_buf(c, n, &hf, &l), DOU_EINVAL);
+        memcpy(c, d, n);
+        c[12] = 0;              /* magic */
+        CHECK_INT(lang__rpm_bdb_parse_buf(c, n, &hf, &l), DOU_EINVAL);
+        CHECK_INT(lang__rpm_bdb_parse_buf(d, 100, &hf, &l), DOU_EINVAL);
+        free(c);
+        free(d);
         pkg_list_clear(&l);
 }
 
