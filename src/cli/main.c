@@ -9,6 +9,7 @@
 
 static const struct cli_command commands[] = {
         { "version", cmd_version, "print the version" },
+        { "sbom", cmd_sbom, "index an image and print its SBOM" },
 };
 
 static void usage(FILE *f)
