@@ -423,10 +423,18 @@ static int parse_os_file(struct walk *w, const char *path, int kind, int alt)
 
                 rc = kind == K_OS_RELEASE ? os_release_parse(buf, len, &rel)
                                           : os_fallback_parse((enum os_fallback)(kind - 1), buf, len, &rel);
-                if (rel.id && (rc = add_os(r, path, kind, &rel)) == DOU_ENOMEM) {
-                        os_release_clear(&rel);
-                        free(buf);
-                        return rc;
+                if (rel.id) {
+                        char msg[512];
+                        int prc = rc;
+
+                        snprintf(msg, sizeof(msg), "%s", dou_err_msg());
+                        if ((rc = add_os(r, path, kind, &rel)) == DOU_ENOMEM) {
+                                os_release_clear(&rel);
+                                free(buf);
+                                return rc;
+                        }
+                        if (prc < 0)    /* parsed with a problem: keep both the result and the report */
+                                rc = dou_err_set(prc, "%s", msg);
                 }
                 os_release_clear(&rel);
         } else if (kind == K_DPKG_STATUS || kind == K_DPKG_STATUS_D) {

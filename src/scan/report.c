@@ -383,7 +383,7 @@ static int spdx_image(json_t *pkgs, json_t *rels, const struct image_index *x, s
                         "SPDXID", osid, "name", x->distro.id,
                         "versionInfo", x->distro.version_id ? x->distro.version_id : "NOASSERTION",
                         "downloadLocation", "NOASSERTION", "filesAnalyzed", 0,
-                        "primaryPackagePurpose", "OPERATING-SYSTEM",
+                        "primaryPackagePurpose", "OPERATING_SYSTEM",
                         "licenseConcluded", "NOASSERTION", "licenseDeclared", "NOASSERTION"));
                 json_array_append_new(rels, rel(img, "CONTAINS", osid));
         }
