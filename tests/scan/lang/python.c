@@ -90,7 +90,7 @@ TEST(malformed)
 {
         struct pkg_list l = { 0 };
         const char *cases[] = {
-                "", "\n\n", "Name x\nVersion 1\n", "Name:\nVersion: 1\n", "Name: a\x01" "b\nVersion: 1\n",
+                "", "\n\n", "Name x\nVersion 1\n", "Name:\nVersion: 1\n", "Name: a\001b\nVersion: 1\n",
                 "Version: 1\n", ": \n:\n::::\n",
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
