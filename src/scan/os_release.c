@@ -283,7 +283,9 @@ int os_fallback_parse(enum os_fallback kind, const char *buf, size_t len, struct
                                 m++;
                         rc = set_field(&r.version_id, l, m);
                 } else if (kind == OS_FB_DEBIAN_VERSION) {
-                        rc = set_field(&r.version_codename, l, strcspn(l, "/\n") < n ? strcspn(l, "/\n") : n);
+                        const char *slash = memchr(l, '/', n);      /* "trixie/sid"; l is not NUL-terminated */
+
+                        rc = set_field(&r.version_codename, l, slash ? (size_t)(slash - l) : n);
                 } else {
                         rc = set_field(&r.version_id, l, n);
                 }
