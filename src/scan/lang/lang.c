@@ -259,18 +259,51 @@ char *lang__field_dup(const char *s, size_t n)
         return strndup(s, n);
 }
 
+static bool is_operator(const char *t, size_t n)
+{
+        return (n == 3 && memcmp(t, "AND", 3) == 0) || (n == 2 && memcmp(t, "OR", 2) == 0) ||
+               (n == 4 && memcmp(t, "WITH", 4) == 0);
+}
+
+/*
+ * SPDX expression shape: ids (letters, digits, . - + :) alternating with
+ * AND / OR / WITH, balanced parentheses. Rejects prose such as
+ * "SEE LICENSE IN LICENSE.md" (ids in a row) and "GPLv2+ and MIT".
+ */
 bool lang__spdx_plausible(const char *s)
 {
         size_t n = s ? strlen(s) : 0;
-        if (n == 0 || n > 512)
+        int depth = 0;
+        bool want_id = true;
+        if (n == 0 || n > 512 || strcmp(s, "UNLICENSED") == 0)
                 return false;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n;) {
                 unsigned char c = (unsigned char)s[i];
-                if (!(isalnum(c) || c == '-' || c == '.' || c == '+' || c == ':' || c == '(' ||
-                      c == ')' || c == ' '))
-                        return false;
+                if (c == ' ') {
+                        i++;
+                } else if (c == '(') {
+                        if (!want_id || ++depth > 16)
+                                return false;
+                        i++;
+                } else if (c == ')') {
+                        if (want_id || --depth < 0)
+                                return false;
+                        i++;
+                } else {
+                        size_t k = i;
+                        while (k < n && (isalnum((unsigned char)s[k]) || s[k] == '-' || s[k] == '.' ||
+                                         s[k] == '+' || s[k] == ':'))
+                                k++;
+                        if (k == i)
+                                return false;
+                        bool op = is_operator(s + i, k - i);
+                        if (op == want_id)
+                                return false;
+                        want_id = op;
+                        i = k;
+                }
         }
-        return true;
+        return depth == 0 && !want_id;
 }
 
 static const struct {

@@ -115,8 +115,7 @@ static char *rpm_license(const char *s)
         const char *m = lang__license_to_spdx(s, strlen(s));
         if (m)
                 return strdup(m);
-        if (!lang__spdx_plausible(s) || strstr(s, " and ") || strstr(s, " or ") ||
-            strstr(s, " with "))
+        if (!lang__spdx_plausible(s))
                 return NULL;
         return strdup(s);
 }

@@ -56,4 +56,23 @@ TEST(parse_rejects_bad_arguments)
         CHECK_INT(l.len, 0);
 }
 
+TEST(spdx_expression_shape)
+{
+        CHECK(lang__spdx_plausible("MIT"));
+        CHECK(lang__spdx_plausible("MIT OR Apache-2.0"));
+        CHECK(lang__spdx_plausible("(MIT OR Apache-2.0) AND GPL-2.0-or-later WITH Classpath-exception-2.0"));
+        CHECK(lang__spdx_plausible("LicenseRef-foo"));
+        CHECK(!lang__spdx_plausible("SEE LICENSE IN LICENSE.md"));
+        CHECK(!lang__spdx_plausible("GPLv2+ and MIT"));
+        CHECK(!lang__spdx_plausible("UNLICENSED"));
+        CHECK(!lang__spdx_plausible("MIT OR"));
+        CHECK(!lang__spdx_plausible("(MIT"));
+        CHECK(!lang__spdx_plausible("MIT)"));
+        CHECK(!lang__spdx_plausible("MIT/X11"));
+        CHECK(!lang__spdx_plausible(""));
+        CHECK(!lang__spdx_plausible(NULL));
+        CHECK_STR(lang__license_to_spdx(" Apache 2.0 ", 12), "Apache-2.0");
+        CHECK(lang__license_to_spdx("BSD", 3) == NULL);
+}
+
 TAP_MAIN()
