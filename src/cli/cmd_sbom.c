@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,12 +98,22 @@ static int write_out(const char *path, enum report_format fmt, struct image_inde
 {
         char created[64], *buf = NULL;
         size_t len = 0;
+        struct stat st;
         FILE *f;
         int rc;
 
         now_rfc3339(created, sizeof(created));
-        if (!path)
+        if (!path || !strcmp(path, "-"))
                 return report_write(stdout, fmt, x, n, created) < 0 || fflush(stdout) ? -1 : 0;
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                /* /dev/null, a FIFO, /dev/stdout: write through, never rename over it */
+                if (!(f = fopen(path, "w")))
+                        return dou_err_errno(DOU_EIO, "open %s", path);
+                rc = report_write(f, fmt, x, n, created);
+                if (fclose(f) != 0 && rc == 0)
+                        rc = dou_err_errno(DOU_EIO, "write %s", path);
+                return rc;
+        }
         if (!(f = open_memstream(&buf, &len)))
                 return -1;
         rc = report_write(f, fmt, x, n, created);

@@ -346,5 +346,14 @@ def test_table_and_usage(images):
     assert p.returncode == 2
     p = subprocess.run([douane_bin(), "sbom", "oci:/nonexistent"], capture_output=True)
     assert p.returncode == 1 and b"oci-layout" in p.stderr
+    # -o onto a device writes through it, never renames a file over it
+    null_before = os.stat("/dev/null")
+    subprocess.run([douane_bin(), "sbom", "oci:%s:distroless" % images["oci"], "-q", "--no-cache",
+                    "-f", "json", "-o", "/dev/null"], check=True)
+    assert os.stat("/dev/null").st_rdev == null_before.st_rdev and not os.path.isfile("/dev/null")
+    out_file = os.path.join(images["tmp"], "out.json")
+    subprocess.run([douane_bin(), "sbom", "oci:%s:distroless" % images["oci"], "-q", "--no-cache",
+                    "-f", "json", "-o", out_file], check=True)
+    assert json.load(open(out_file))["schema"] == "douane.index-report/v1"
     p = subprocess.run([douane_bin(), "sbom", "--help"], capture_output=True)
     assert p.returncode == 0 and b"usage" in p.stdout
