@@ -357,3 +357,80 @@ def test_table_and_usage(images):
     assert json.load(open(out_file))["schema"] == "douane.index-report/v1"
     p = subprocess.run([douane_bin(), "sbom", "--help"], capture_output=True)
     assert p.returncode == 0 and b"usage" in p.stdout
+
+
+class _Registry:
+    """A loopback registry serving an OCI layout with Docker token auth."""
+
+    def __init__(self, layout_dir):
+        import http.server
+        import threading
+        self.dir = layout_dir
+        self.token_requests = []
+        reg = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def _send(self, code, body=b"", ctype="application/json", extra=()):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in extra:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                host = "http://127.0.0.1:%d" % self.server.server_address[1]
+                if self.path.startswith("/token?"):
+                    reg.token_requests.append(self.path)
+                    return self._send(200, json.dumps({"token": "t0k3n"}).encode())
+                if self.headers.get("Authorization") != "Bearer t0k3n":
+                    return self._send(401, b"{}", extra=[("WWW-Authenticate",
+                        'Bearer realm="%s/token",service="fake",scope="repository:test/img:pull"' % host)])
+                parts = self.path.split("/")     # /v2/test/img/manifests/ref
+                if len(parts) < 6 or parts[1] != "v2":
+                    return self._send(404)
+                kind, ref = parts[-2], parts[-1]
+                if kind == "manifests" and not ref.startswith("sha256:"):
+                    idx = json.load(open(os.path.join(reg.dir, "index.json")))
+                    d = [m for m in idx["manifests"]
+                         if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == ref]
+                    if not d:
+                        return self._send(404)
+                    ref = d[0]["digest"]
+                p = os.path.join(reg.dir, "blobs", "sha256", ref.split(":", 1)[-1])
+                if not os.path.exists(p):
+                    return self._send(404)
+                body = open(p, "rb").read()
+                ctype = "application/octet-stream"
+                if kind == "manifests":
+                    ctype = json.loads(body).get("mediaType", "application/vnd.oci.image.manifest.v1+json")
+                self._send(200, body, ctype)
+
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.srv.shutdown()
+
+
+def test_registry_token_flow(images):
+    reg = _Registry(images["oci"])
+    try:
+        r, _, _ = sbom("docker://127.0.0.1:%d/test/img:base" % reg.port)
+        o, _, _ = sbom("oci:%s:base" % images["oci"])
+        assert r["manifest"] == o["manifest"]
+        assert len(r["packages"]) == len(o["packages"]) and r["distribution"] == o["distribution"]
+        assert reg.token_requests and "scope=repository%3Atest%2Fimg%3Apull" in reg.token_requests[0]
+        arm, _, _ = sbom("docker://127.0.0.1:%d/test/img:multi" % reg.port, "--platform", "linux/arm64")
+        assert [p["name"] for p in arm["packages"]] == ["armonly"]
+        pinned, _, _ = sbom("docker://127.0.0.1:%d/test/img@%s" % (reg.port, o["manifest"]))
+        assert pinned["manifest"] == o["manifest"]
+        _, err, _ = sbom("docker://127.0.0.1:%d/test/img:nope" % reg.port, expect=(1,))
+        assert "404" in err
+    finally:
+        reg.close()
