@@ -71,12 +71,28 @@ static const char *lic_path(const void *p) { return ((const struct layer_lic *)p
 static const char *own_path(const void *p) { return ((const struct layer_own *)p)->db_path; }
 static const char *link_path(const void *p) { return ((const struct layer_link *)p)->path; }
 
+/*
+ * The image file a package was declared in: a nested jar's path is
+ * "outer.war:WEB-INF/lib/x.jar" (src/scan/lang), whose file is "outer.war".
+ */
+static const char *file_of(const struct scan_pkg *p, char *buf, size_t n)
+{
+        const char *colon = p->type == PKG_MAVEN && p->path ? strchr(p->path, ':') : NULL;
+
+        if (!colon || (size_t)(colon - p->path) >= n)
+                return p->path;
+        memcpy(buf, p->path, (size_t)(colon - p->path));
+        buf[colon - p->path] = 0;
+        return buf;
+}
+
 static void filter(struct live *l, path_of f, const struct layer_result *L, const struct smap *seen)
 {
         size_t o = 0;
+        char buf[LAYER_MAX_PATH];
 
         for (size_t i = 0; i < l->n; i++) {
-                const char *p = f(l->v[i]);
+                const char *p = f == pkg_path ? file_of(l->v[i], buf, sizeof(buf)) : f(l->v[i]);
 
                 if (!p || !removed(p, L, seen))
                         l->v[o++] = l->v[i];
@@ -229,8 +245,11 @@ static int collect(struct merged *m, struct image_index *x)
                         continue;
                 if (p.type == PKG_DEB && !p.license)
                         p.license = smap_get(&lic, p.name);
-                if (!is_os_pkg(&p) && p.type != PKG_RPM && !p.owner && p.path)
-                        p.owner = smap_get(&own, p.path);
+                if (!is_os_pkg(&p) && p.type != PKG_RPM && !p.owner && p.path) {
+                        char buf[LAYER_MAX_PATH];
+
+                        p.owner = smap_get(&own, file_of(&p, buf, sizeof(buf)));
+                }
                 rc = pkg_list_add(&x->pkgs, &p);
         }
         smap_free(&links);

@@ -80,7 +80,8 @@ static const char *default_ns(enum pkg_type t)
         return t == PKG_DEB ? "debian" : t == PKG_APK ? "alpine" : t == PKG_RPM ? "redhat" : NULL;
 }
 
-static void os_qualifiers(struct sb *b, const char *arch, const struct os_release *d)
+static void os_qualifiers(struct sb *b, const char *arch, const struct os_release *d, const char *epoch,
+                          size_t epoch_len)
 {
         char sep = '?';
 
@@ -97,7 +98,23 @@ static void os_qualifiers(struct sb *b, const char *arch, const struct os_releas
                 sb_put(b, &sep, 1);
                 sb_str(b, "distro=");
                 sb_enc(b, v);
+                sep = '&';
         }
+        if (epoch_len) {        /* purl-spec: rpm epochs are a qualifier */
+                sb_put(b, &sep, 1);
+                sb_str(b, "epoch=");
+                sb_put(b, epoch, epoch_len);
+        }
+}
+
+/* "1:2.3-4" -> epoch "1", rest "2.3-4" (rpm only). */
+static size_t rpm_epoch(const char *v)
+{
+        size_t i = 0;
+
+        while (v && v[i] >= '0' && v[i] <= '9')
+                i++;
+        return v && i && v[i] == ':' ? i : 0;
 }
 
 static int build(const struct scan_pkg *p, const struct os_release *d, char *out, size_t n,
@@ -105,6 +122,7 @@ static int build(const struct scan_pkg *p, const struct os_release *d, char *out
 {
         struct sb b = { .p = out, .n = n };
         const char *ns = p->namespace_;
+        size_t ep;
 
         out[0] = 0;
         sb_str(&b, "pkg:");
@@ -163,12 +181,13 @@ static int build(const struct scan_pkg *p, const struct os_release *d, char *out
         } else {
                 sb_enc(&b, name);
         }
+        ep = p->type == PKG_RPM ? rpm_epoch(version) : 0;
         if (version && *version) {
                 sb_str(&b, "@");
-                sb_enc(&b, version);
+                sb_enc(&b, version + (ep ? ep + 1 : 0));
         }
         if (is_os_type(p->type))
-                os_qualifiers(&b, arch, d);
+                os_qualifiers(&b, arch, d, version, ep);
         return b.over ? dou_err_set(DOU_ETOOBIG, "purl longer than %zu", n) : 0;
 }
 

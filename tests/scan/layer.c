@@ -336,6 +336,9 @@ TEST(purls)
         CHECK_INT(purl_build(&p, &rocky, out, sizeof(out)), 0);
         CHECK_STR(out, "pkg:rpm/rocky/bash@5.1.8-6.el9?arch=x86_64&distro=rocky-9.3");
         CHECK_INT(purl_build(&p, &rocky, out, 10), DOU_ETOOBIG);
+        p.version = "2:1.0-1";
+        CHECK_INT(purl_build(&p, &rocky, out, sizeof(out)), 0);
+        CHECK_STR(out, "pkg:rpm/rocky/bash@1.0-1?arch=x86_64&distro=rocky-9.3&epoch=2");
 }
 
 TAP_MAIN()
