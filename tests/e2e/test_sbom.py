@@ -434,3 +434,64 @@ def test_registry_token_flow(images):
         assert "404" in err
     finally:
         reg.close()
+
+
+DEB_CACHE = "/tmp/douane-test-debs"
+DEB_PKGS = ["zlib1g", "python3-six", "libjs-jquery"]
+
+
+@pytest.fixture(scope="module")
+def deb_image(tmp_path_factory):
+    """An image made of real Debian packages: each .deb's data tarball is a layer as is,
+    and a last layer holds the dpkg database built from their control files."""
+    os.makedirs(DEB_CACHE, exist_ok=True)
+    debs = {p: glob.glob(os.path.join(DEB_CACHE, p + "_*.deb")) for p in DEB_PKGS}
+    missing = [p for p, g in debs.items() if not g]
+    if missing:
+        r = subprocess.run(["apt-get", "download"] + missing, cwd=DEB_CACHE, capture_output=True, timeout=60)
+        if r.returncode != 0:
+            pytest.skip("apt-get download failed: " + r.stderr.decode()[-300:])
+        debs = {p: glob.glob(os.path.join(DEB_CACHE, p + "_*.deb")) for p in DEB_PKGS}
+    tmp = str(tmp_path_factory.mktemp("debimg"))
+    L = Layout(os.path.join(tmp, "oci"))
+    layers, status, db = [], b"", []
+    for p in DEB_PKGS:
+        deb = debs[p][0]
+        layers.append(("gzip", subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], check=True,
+                                              stdout=subprocess.PIPE).stdout))
+        ctrl = subprocess.run(["dpkg-deb", "-f", deb], check=True, stdout=subprocess.PIPE).stdout
+        status += ctrl.replace(b"Package: %s\n" % p.encode(),
+                               b"Package: %s\nStatus: install ok installed\n" % p.encode()) + b"\n"
+        files = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], check=True, stdout=subprocess.PIPE).stdout
+        import io
+        import tarfile
+        names = ["/" + m.name.lstrip("./") for m in tarfile.open(fileobj=io.BytesIO(files)) if m.name != "./"]
+        multi_same = b"Multi-Arch: same" in ctrl
+        arch = [l.split(b": ")[1].decode() for l in ctrl.splitlines() if l.startswith(b"Architecture:")][0]
+        lname = "%s:%s.list" % (p, arch) if multi_same else "%s.list" % p
+        db.append(("var/lib/dpkg/info/" + lname, ("/.\n" + "\n".join(names) + "\n").encode()))
+    db.append(("var/lib/dpkg/status", status))
+    db.append(("etc/os-release", ("file_from", "/etc/os-release")))
+    layers.append(("zstd", tar_bytes(db)))
+    L.tag(L.image(layers), "debs")
+    st = os.path.join(tmp, "status")
+    open(st, "wb").write(status)
+    return {"oci": L.path, "status": st, "tmp": tmp}
+
+
+def test_real_debian_packages(deb_image):
+    r, _, _ = sbom("oci:%s:debs" % deb_image["oci"])
+    want = ground_truth(deb_image["status"], deb_image["tmp"])
+    got = debs(r)
+    assert set(got) == set(want)
+    for key, (ver, src, srcver) in want.items():
+        assert got[key]["version"] == ver
+        assert got[key]["source"] == {"name": src, "version": srcver}
+        assert got[key]["license"], key        # every Debian package ships a copyright file
+    z = got[("zlib1g", "amd64")]
+    assert z["version"].startswith("1:")
+    assert z["purl"].startswith("pkg:deb/debian/zlib1g@1%3A")
+    assert "Zlib" in z["license"]
+    six = [p for p in r["packages"] if p["type"] == "pypi" and p["name"].lower() == "six"]
+    assert six and six[0]["owner"] == "python3-six"
+    assert len(r["layers"]) == 4 and all(l["status"] == "ok" for l in r["layers"])

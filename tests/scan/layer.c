@@ -260,6 +260,34 @@ TEST(merge_whiteout_replace_and_links)
                 layer_result_clear(&r[i]);
 }
 
+TEST(merge_nested_jar_paths)
+{
+        struct layer_result r[3] = { 0 };
+        struct image_index x;
+        struct scan_pkg jar = { .type = PKG_MAVEN, .name = "x", .version = "1", .namespace_ = "g",
+                                .layer = D1, .path = "opt/app.war:WEB-INF/lib/x.jar" };
+
+        r[0].digest = strdup(D1);
+        r[1].digest = strdup(D2);
+        r[2].digest = strdup(D3);
+        CHECK_INT(pkg_list_add(&r[0].pkgs, &jar), 0);
+        r[0].own = calloc(1, sizeof(*r[0].own));
+        r[0].own[0] = (struct layer_own){ strdup("var/lib/dpkg/info/app.list"), strdup("app-deb"),
+                                          strdup("opt/app.war") };
+        r[0].n_own = r[0].cap_own = 1;
+        merge3(r, 1, &x);
+        CHECK_INT(x.pkgs.len, 1);
+        if (x.pkgs.len)
+                CHECK_STR(x.pkgs.items[0].owner, "app-deb");
+        index_clear(&x);
+        CHECK_INT(strvec_push(&r[1].whiteouts, "opt/app.war"), 0);
+        merge3(r, 2, &x);
+        CHECK_INT(x.pkgs.len, 0);
+        index_clear(&x);
+        for (int i = 0; i < 3; i++)
+                layer_result_clear(&r[i]);
+}
+
 TEST(cache_round_trip)
 {
         char dir[] = "/tmp/douane-cache-test-XXXXXX";
