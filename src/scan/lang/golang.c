@@ -7,8 +7,11 @@
  * inline: the Go version and the module info text ("path", "mod", "dep",
  * "=>" replace lines, tab-separated). Older binaries hold pointers to the
  * strings instead; resolving those needs the segment table and random
- * access, which a streamed layer entry does not give us, so that format
- * is reported as unsupported.
+ * access, which a streamed layer entry does not give us. For those (Go
+ * 1.13-1.17) we instead catch the module info text by the 16-byte
+ * sentinels cmd/go wraps it in, wherever it lies in the file, and report
+ * its modules; the Go version is then unknown (no stdlib package). A
+ * pointer-format binary without module info is reported as unsupported.
  *
  * The section is 16-byte aligned in memory and ELF keeps file offsets
  * congruent to addresses modulo the page size, so the magic sits at a
@@ -28,6 +31,11 @@
 #define GO_MAX_INFO (32u + 20u + GO_MAX_VERSION + GO_MAX_MODINFO)
 
 static const char go_magic[14] = "\xff Go buildinf:";
+/* cmd/go wraps the module info text in these. */
+static const uint8_t mod_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
+                                       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
+static const uint8_t mod_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
+                                     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
 
 /* Fill buf with up to n bytes (short only at EOF). */
 static ssize_t read_full(const struct scan_file *f, uint8_t *buf, size_t n)
@@ -159,9 +167,7 @@ int lang__go_modinfo_parse(const char *goversion, const char *mod, size_t len,
         bool have_main = false;
         int r;
 
-        static const unsigned char sentinel[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
-                                                    0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
-        if (len >= 33 && mod[len - 17] == '\n' && memcmp(mod, sentinel, 16) == 0) {
+        if (len >= 33 && mod[len - 17] == '\n' && memcmp(mod, mod_start, 16) == 0) {
                 mod += 16;      /* strip the sentinels the linker wraps it in */
                 len -= 32;
         }
@@ -235,11 +241,9 @@ static int take_info(const struct scan_file *f, const uint8_t *chunk, size_t off
         long need;
         int r;
         for (;;) {
-                need = len >= 32 ? decode_inline(info, len, &gi, f) : 32;
-                if (len >= 32 && !(info[15] & 2)) {
-                        r = dou_err_set(DOU_EUNSUPPORTED,
-                                        "%s: Go build info in the pre-1.18 pointer format is not supported",
-                                        f->path);
+                need = len >= 32 ? decode_inline(info, len, &gi, f) : len >= 16 ? 32 : 16;
+                if (len >= 16 && !(info[15] & 2)) {
+                        r = 1;          /* pointer format: the caller looks for the sentinels */
                         goto out;
                 }
                 if (need <= 0)
@@ -258,12 +262,13 @@ static int take_info(const struct scan_file *f, const uint8_t *chunk, size_t off
                         info = ni;
                         cap = ncap;
                 }
-                ssize_t got = read_full(f, info + len, cap - len);
+                size_t want = (size_t)need - len;
+                ssize_t got = read_full(f, info + len, want);
                 if (got < 0) {
                         r = (int)got;
                         goto out;
                 }
-                eof = (size_t)got < cap - len;
+                eof = (size_t)got < want;
                 len += (size_t)got;
         }
         if (need < 0) {
@@ -279,13 +284,73 @@ out:
         return r;
 }
 
+
+/* Sentinel-delimited module info seen while streaming (for the pointer format). */
+struct go_capture {
+        uint8_t *buf;
+        size_t len, cap;
+        enum { CAP_NONE, CAP_OPEN, CAP_DONE, CAP_BAD } state;
+};
+
+static void capture_feed(struct go_capture *c, const uint8_t *p, size_t n)
+{
+        if (c->state != CAP_OPEN)
+                return;
+        if (c->len + n > GO_MAX_MODINFO + 32) {
+                c->state = CAP_BAD;
+                return;
+        }
+        if (c->len + n > c->cap) {
+                size_t ncap = c->cap ? c->cap : 4096;
+                while (ncap < c->len + n)
+                        ncap *= 2;
+                uint8_t *nb = realloc(c->buf, ncap);
+                if (!nb) {
+                        c->state = CAP_BAD;
+                        return;
+                }
+                c->buf = nb;
+                c->cap = ncap;
+        }
+        size_t from = c->len > 31 ? c->len - 15 : 16;
+        memcpy(c->buf + c->len, p, n);
+        c->len += n;
+        if (c->len < 32 || from >= c->len)
+                return;
+        const uint8_t *e = memmem(c->buf + from, c->len - from, mod_end, sizeof(mod_end));
+        if (e) {
+                c->len = (size_t)(e - c->buf) + sizeof(mod_end);
+                c->state = CAP_DONE;
+        }
+}
+
+/* Look at region[0..n) (the chunk plus up to 15 carried bytes) for module info. */
+static void capture_scan(struct go_capture *c, const uint8_t *region, size_t n, size_t carry)
+{
+        if (c->state == CAP_OPEN) {
+                capture_feed(c, region + carry, n - carry);
+                return;
+        }
+        if (c->state != CAP_NONE)
+                return;
+        const uint8_t *s = memmem(region, n, mod_start, sizeof(mod_start));
+        if (s) {
+                c->state = CAP_OPEN;
+                capture_feed(c, s, (size_t)(region + n - s));
+        }
+}
+
 int lang__go_parse(const struct scan_file *f, struct pkg_list *out)
 {
-        uint8_t *chunk = malloc(GO_CHUNK);
-        if (!chunk)
+        /* 16 bytes of carry before each chunk keep sentinels that straddle chunks. */
+        uint8_t *buf = malloc(16 + GO_CHUNK);
+        struct go_capture cap = { 0 };
+        if (!buf)
                 return dou_err_set(DOU_ENOMEM, "%s: out of memory", f->path);
+        uint8_t *chunk = buf + 16;
         int r = 0;
-        bool first = true;
+        bool first = true, pointer_format = false;
+        size_t carry = 0;
         for (;;) {
                 ssize_t got = read_full(f, chunk, GO_CHUNK);
                 if (got < 0) {
@@ -296,17 +361,35 @@ int lang__go_parse(const struct scan_file *f, struct pkg_list *out)
                 if (first && (have < 64 || memcmp(chunk, "\x7f" "ELF", 4) != 0))
                         break;          /* not ELF: not ours, no error */
                 first = false;
+                capture_scan(&cap, chunk - carry, carry + have, carry);
+                if (pointer_format && cap.state != CAP_NONE && cap.state != CAP_OPEN)
+                        break;
                 bool found = false;
-                for (size_t off = 0; off + sizeof(go_magic) <= have; off += 16) {
+                for (size_t off = 0; !pointer_format && off + sizeof(go_magic) <= have; off += 16) {
                         if (chunk[off] == 0xff && memcmp(chunk + off, go_magic, sizeof(go_magic)) == 0) {
                                 r = take_info(f, chunk, off, have, have < GO_CHUNK, out);
-                                found = true;
+                                found = r <= 0;
+                                pointer_format = r == 1;
+                                r = r == 1 ? 0 : r;
                                 break;
                         }
                 }
                 if (found || have < GO_CHUNK)
                         break;
+                if (pointer_format && cap.state != CAP_NONE && cap.state != CAP_OPEN)
+                        break;
+                carry = 15;
+                memcpy(chunk - carry, chunk + have - carry, carry);
         }
-        free(chunk);
+        if (r == 0 && pointer_format) {
+                if (cap.state == CAP_DONE)
+                        r = lang__go_modinfo_parse(NULL, (const char *)cap.buf, cap.len, f, out);
+                else
+                        r = dou_err_set(DOU_EUNSUPPORTED,
+                                        "%s: Go build info in the pre-1.18 pointer format without "
+                                        "module info is not supported", f->path);
+        }
+        free(cap.buf);
+        free(buf);
         return r;
 }

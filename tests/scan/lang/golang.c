@@ -145,10 +145,14 @@ TEST(malformed)
                 CHECK_INT(run_lang("usr/bin/x", EXE_FILE, d, k, 0, &l), DOU_EINVAL);
         CHECK_INT(run_lang("usr/bin/x", EXE_FILE, d, off + 10, 0, &l), 0);    /* no full magic */
         CHECK_INT(l.len, 0);
-        /* pre-1.18 pointer format */
-        d[off + 15] = 0;
-        CHECK_INT(run_lang("usr/bin/x", EXE_FILE, d, n, 0, &l), DOU_EUNSUPPORTED);
+        /* pre-1.18 pointer format without module info anywhere */
+        unsigned char *z = calloc(1, n);
+        memcpy(z, d, 64);
+        memcpy(z + off, d + off, 32);
+        z[off + 15] = 0;
+        CHECK_INT(run_lang("usr/bin/x", EXE_FILE, z, n, 0, &l), DOU_EUNSUPPORTED);
         CHECK(strstr(dou_err_msg(), "pre-1.18") != NULL);
+        free(z);
         /* absurd string length */
         d[off + 15] = 2;
         memcpy(d + off + 32, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 10);
@@ -157,6 +161,59 @@ TEST(malformed)
         CHECK(run_lang("usr/bin/x", EXE_FILE, d, n, 0, &l) <= 0);
         free(d);
         pkg_list_clear(&l);
+}
+
+/*
+ * Go 1.13-1.17 keep pointers in the header; we find the sentinel-wrapped
+ * module info instead. No such binary can be built here (Debian ships go
+ * 1.19), so the real go 1.19 hello binary is rewritten: header flag set to
+ * the pointer format, its module info text (sentinels included) moved
+ * before, after, or across a 64 KiB chunk boundary.
+ */
+TEST(pointer_format_finds_sentinel_module_info)
+{
+        size_t n;
+        unsigned char *d = gunzip_data("go/hello.gz", &n);
+        CHECK(d != NULL);
+        if (!d)
+                return;
+        size_t off = 0;
+        for (size_t o = 0; o + 14 <= n; o += 16)
+                if (memcmp(d + o, "\xff Go buildinf:", 14) == 0) {
+                        off = o;
+                        break;
+                }
+        /* the inline strings: varint version length, version, varint modinfo length, modinfo */
+        size_t p = off + 32, vlen = d[p];
+        p += 1 + vlen;
+        size_t mlen = (d[p] & 0x7fu) | (size_t)(d[p + 1] & 0x7f) << 7;
+        CHECK((d[p] & 0x80) && !(d[p + 1] & 0x80));
+        p += 2;
+        CHECK(mlen > 32 && memcmp(d + p + mlen - 16, "\xf9\x32\x43\x31", 4) == 0);
+        unsigned char *mod = malloc(mlen);
+        memcpy(mod, d + p, mlen);
+        size_t places[] = { 0, 4096, 65536 - 7, 65536 * 2 - 20 };
+        for (size_t i = 0; i < 4; i++) {
+                struct pkg_list l = { 0 };
+                unsigned char *c = calloc(1, n);
+                memcpy(c, d, 64);
+                memcpy(c + off, d + off, 32);
+                c[off + 15] = 0;
+                memcpy(c + (places[i] ? places[i] : off + 64), mod, mlen);
+                CHECK_INT(run_lang("usr/bin/old", EXE_FILE, c, n, i == 3 ? 1000 : 0, &l), 0);
+                CHECK_INT(l.len, 2);
+                CHECK(find_pkg(&l, "example.com/hello", NULL) != NULL);
+                CHECK(find_pkg(&l, "example.com/greet", NULL) != NULL);
+                CHECK(find_pkg(&l, "stdlib", NULL) == NULL);    /* version unknown */
+                /* a start sentinel without its end: unsupported, nothing reported */
+                memset(c + (places[i] ? places[i] : off + 64) + mlen - 16, 0, 16);
+                CHECK_INT(run_lang("usr/bin/old", EXE_FILE, c, n, 0, &l), DOU_EUNSUPPORTED);
+                CHECK_INT(l.len, 2);
+                free(c);
+                pkg_list_clear(&l);
+        }
+        free(mod);
+        free(d);
 }
 
 TEST(modinfo_module_replace_and_junk_lines)
