@@ -495,3 +495,38 @@ def test_real_debian_packages(deb_image):
     six = [p for p in r["packages"] if p["type"] == "pypi" and p["name"].lower() == "six"]
     assert six and six[0]["owner"] == "python3-six"
     assert len(r["layers"]) == 4 and all(l["status"] == "ok" for l in r["layers"])
+
+
+def test_real_registry(deb_image, tmp_path):
+    """Debian's docker-registry, pushed to with skopeo, read over http on loopback."""
+    import socket
+    import time
+    if not shutil.which("docker-registry") or not shutil.which("skopeo"):
+        pytest.skip("docker-registry or skopeo not installed")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    cfg = tmp_path / "reg.yml"
+    cfg.write_text("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%d\n"
+                   % (tmp_path / "data", port))
+    proc = subprocess.Popen(["docker-registry", "serve", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        ref = "127.0.0.1:%d/t/debs:1" % port
+        subprocess.run(["skopeo", "copy", "-q", "--dest-tls-verify=false", "oci:%s:debs" % deb_image["oci"],
+                        "docker://" + ref], check=True, timeout=60)
+        r, _, _ = sbom("docker://" + ref)
+        o, _, _ = sbom("oci:%s:debs" % deb_image["oci"])
+        assert r["manifest"] == o["manifest"]
+        key = lambda x: sorted((p["type"], p["name"], p["version"], p["license"], p["owner"]) for p in x["packages"])
+        assert key(r) == key(o)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
