@@ -693,6 +693,16 @@ out:
         if (w.a)
                 archive_read_free(w.a);
         free(w.chunk);
+        if (ret->fatal_code == DOU_EDIGEST) {
+                /* the bytes are not the layer that was named: nothing read from them counts */
+                char *digest_keep = ret->digest, *fatal_keep = ret->fatal;
+
+                ret->digest = ret->fatal = NULL;
+                layer_result_clear(ret);
+                ret->digest = digest_keep;
+                ret->fatal = fatal_keep;
+                ret->fatal_code = DOU_EDIGEST;
+        }
         if (rc == DOU_ENOMEM && !ret->fatal_code)
                 set_fatal(ret, rc, NULL, "out of memory");
         return rc;

@@ -534,3 +534,26 @@ def test_real_registry(deb_image, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_tampered_blob_is_reported_not_cached(images):
+    """A layer whose bytes do not match its digest: error naming the layer, never cached."""
+    bad = os.path.join(images["tmp"], "tampered")
+    if not os.path.exists(bad):
+        shutil.copytree(images["oci"], bad)
+    idx = json.load(open(os.path.join(bad, "index.json")))
+    d = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "distroless"][0]
+    man = json.load(open(os.path.join(bad, "blobs", "sha256", d["digest"][7:])))
+    layer = man["layers"][0]["digest"]
+    p = os.path.join(bad, "blobs", "sha256", layer[7:])
+    # well-formed content, but not the layer the digest names
+    from sbom_images import compress
+    open(p, "wb").write(compress(tar_bytes([("var/lib/dpkg/status.d/intruder",
+                                             b"Package: intruder\nVersion: 6.6.6\n")]), "zstd"))
+    cache = os.path.join(images["tmp"], "cache-tampered")
+    r, _, rc = sbom("oci:%s:distroless" % bad, cache=cache, expect=(4,))
+    assert r["layers"][0]["status"] == "error"
+    assert layer in r["layers"][0]["error"]
+    assert "digest" in r["layers"][0]["error"]
+    assert not glob.glob(os.path.join(cache, "layers", "sha256", layer[7:] + ".json"))
+    assert r["packages"] == []
