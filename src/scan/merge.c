@@ -241,8 +241,8 @@ static int collect(struct merged *m, struct image_index *x)
         for (size_t i = 0; i < m->pkgs.n && rc == 0; i++) {
                 struct scan_pkg p = *(const struct scan_pkg *)m->pkgs.v[i];
 
-                if (is_os_pkg(&p) && !db_reachable(&links, p.path))
-                        continue;
+                if (!p.name || !p.path || (is_os_pkg(&p) && !db_reachable(&links, p.path)))
+                        continue;       /* nameless: nothing to report; pathless: nowhere found */
                 if (p.type == PKG_DEB && !p.license)
                         p.license = smap_get(&lic, p.name);
                 if (!is_os_pkg(&p) && p.type != PKG_RPM && !p.owner && p.path) {
