@@ -230,6 +230,7 @@ struct walk {
         char *chunk;
         struct archive *a;
         const char *path;               /* current entry */
+        ssize_t pending;                /* bytes of chunk not yet handed to libarchive */
 };
 
 static int add_error(struct layer_result *r, const char *path, const char *fmt, ...)
@@ -275,7 +276,15 @@ static int set_fatal(struct layer_result *r, int code, const char *path, const c
 static la_ssize_t read_cb(struct archive *a, void *ud, const void **buf)
 {
         struct walk *w = ud;
-        ssize_t n = w->read(w->ctx, w->chunk, READ_CHUNK);
+        ssize_t n;
+
+        if (w->pending) {       /* the first chunk, read before libarchive was opened */
+                *buf = w->chunk;
+                n = w->pending;
+                w->pending = 0;
+                return n;
+        }
+        n = w->read(w->ctx, w->chunk, READ_CHUNK);
 
         if (n < 0) {
                 w->read_err = (int)n;
@@ -663,6 +672,13 @@ int layer_scan(scan_read_fn read, void *ctx, const char *digest, const struct la
         w.a = archive_read_new();
         if (!w.chunk || !w.a) {
                 rc = DOU_ENOMEM;
+                goto out;
+        }
+        /* a zero-length blob is an empty layer, not a broken one */
+        w.pending = read(ctx, w.chunk, READ_CHUNK);
+        if (w.pending <= 0) {
+                rc = w.pending == 0 ? 0 : set_fatal(ret, (int)w.pending, NULL, "%s", dou_err_msg());
+                w.pending = 0;
                 goto out;
         }
         archive_read_support_filter_gzip(w.a);

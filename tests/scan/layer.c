@@ -182,6 +182,23 @@ TEST(bomb_and_entry_bounds)
         layer_result_clear(&r);
 }
 
+TEST(empty_layers)
+{
+        struct mem m = { "", 0, 0 };
+        struct layer_result r;
+        size_t len;
+        char *t = make_tar(NULL, 0, 1, &len);   /* Docker's "empty layer": gzip of an empty tar */
+        struct mem g = { t, len, 0 };
+
+        CHECK_INT(layer_scan(mem_read, &m, D1, NULL, &r), 0);
+        CHECK_INT(r.fatal_code, 0);
+        layer_result_clear(&r);
+        CHECK_INT(layer_scan(mem_read, &g, D1, NULL, &r), 0);
+        CHECK_INT(r.entries, 0);
+        layer_result_clear(&r);
+        free(t);
+}
+
 TEST(garbage_stream)
 {
         struct mem m = { "this is not a tar stream at all, not even close......", 52, 0 };
