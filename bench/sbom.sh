@@ -82,17 +82,21 @@ t2=$(now)
 /usr/bin/time -v -o "$cache/t2" "$bin" sbom "oci:$oci:bench" -q -f json --cache "$cache/c" > "$cache/r2.json"
 t3=$(now)
 rss() { awk -F': ' '/Maximum resident/ {print $2}' "$1"; }
+cpu() { awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$1"; }
 /usr/bin/python3 - "$t0" "$t1" "$t2" "$t3" "$comp" "$(cat "$cache/raw")" "$(rss "$cache/t1")" "$(rss "$cache/t2")" \
-   "$cache/r1.json" "$cache/r2.json" <<'PY'
+   "$cache/r1.json" "$cache/r2.json" "$(cpu "$cache/t1")" "$(cpu "$cache/t2")" "$(cat /proc/loadavg)" <<'PY'
 import json, sys
 t0, t1, t2, t3 = map(float, sys.argv[1:5]); comp, raw = int(sys.argv[5]), int(sys.argv[6])
 rss1, rss2 = int(sys.argv[7]), int(sys.argv[8])
 r1, r2 = json.load(open(sys.argv[9])), json.load(open(sys.argv[10]))
+cpu1, cpu2 = float(sys.argv[11]), float(sys.argv[12])
 g, d, c = t1 - t0, t2 - t1, t3 - t2
 print(f"image: {len(r1['layers'])} gzip layers, {comp/1e6:.0f} MB compressed, {raw/1e6:.0f} MB uncompressed; "
       f"{len(r1['packages'])} packages found")
 print(f"gzip -dc layers > /dev/null : {g:7.3f} s")
 print(f"douane sbom (cold, no cache): {d:7.3f} s   ratio {d/g:.2f}x  (limit 1.3x)  peak RSS {rss1/1024:.1f} MiB")
 print(f"douane sbom (cached layers) : {c*1000:7.1f} ms  (limit 50 ms)          peak RSS {rss2/1024:.1f} MiB")
+print(f"CPU time (user+sys): cold {cpu1:.2f} s, cached {cpu2*1000:.0f} ms (10 ms resolution); "
+      f"load average at the end: {sys.argv[13].split()[0]}")
 print("same report both runs:", r1 == r2)
 PY
