@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
         { "version", cmd_version, "print the version" },
         { "login", cmd_login, "exchange an OIDC ID token for registry access" },
         { "token", cmd_token, "print a registry token for scripts" },
+        { "sbom", cmd_sbom, "index an image and print its SBOM" },
 };
 
 static void usage(FILE *f)
