@@ -116,6 +116,28 @@ int meta_upload_delete(struct meta *m, const char *id);
 /* Delete sessions older than max_age; fn(id) lets the store drop their data. */
 int meta_upload_expire(struct meta *m, unsigned max_age_sec, meta_name_fn fn, void *ud);
 
+/*
+ * Inspection state of an image manifest (the in-server indexer's bookkeeping).
+ * The artifacts themselves are referrers of the manifest; these are their digests.
+ */
+enum meta_image_state { IMG_QUEUED, IMG_INDEXING, IMG_INDEXED, IMG_FAILED };
+
+struct meta_image {
+        char repo[256];
+        enum meta_image_state state;
+        char report[DIGEST_STR_MAX];    /* index report (douane.index-report/v1) blob, or "" */
+        char sbom[DIGEST_STR_MAX];      /* SPDX blob, or "" */
+        char vulns[DIGEST_STR_MAX];     /* vulnerability report blob, or "" */
+        char error[256];
+        long long updated;              /* unix seconds */
+};
+
+int meta_image_set(struct meta *m, const struct digest *manifest, const struct meta_image *img);
+int meta_image_get(struct meta *m, const struct digest *manifest, struct meta_image *ret);
+/* Call fn for images in a state (or all with state < 0); for restart and re-matching. */
+typedef int (*meta_image_fn)(const struct digest *manifest, const struct meta_image *img, void *ud);
+int meta_images_foreach(struct meta *m, int state, meta_image_fn fn, void *ud);
+
 struct meta_gc_stats {
         unsigned long manifests_deleted;
         unsigned long blobs_deleted;

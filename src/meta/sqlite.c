@@ -110,6 +110,9 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS tags_digest ON tags(repo_id, digest);"
         "CREATE TABLE IF NOT EXISTS uploads(id TEXT PRIMARY KEY, repo TEXT NOT NULL,"
         "  created INTEGER NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS images(digest TEXT PRIMARY KEY, repo TEXT NOT NULL,"
+        "  state INTEGER NOT NULL, report TEXT, sbom TEXT, vulns TEXT, error TEXT,"
+        "  updated INTEGER NOT NULL) WITHOUT ROWID;"
         "PRAGMA user_version = 1;";
 
 enum ref_kind { REF_BLOB = 0, REF_CHILD = 1 };
@@ -377,6 +380,8 @@ int meta_blob_get(struct meta *m, const char *repo, const struct digest *d, uint
         return 0;
 }
 
+static int blob_in_repo(struct conn *c, int64_t rid, const struct digest *d);
+
 static int blob_size_any(struct conn *c, const struct digest *d, uint64_t *ret)
 {
         sqlite3_stmt *s = stmt(c, S_BLOB_ANY);
@@ -398,17 +403,18 @@ static int blob_size_any(struct conn *c, const struct digest *d, uint64_t *ret)
 int meta_blob_mount(struct meta *m, const char *repo, const struct digest *d, const char *from)
 {
         struct conn *c = conn_get(m);
-        uint64_t size;
-        int64_t rid;
+        uint64_t size = 0;
+        int64_t rid, from_id;
         int r;
 
         if (!c)
                 return DOU_EDB;
-        /* `from` is advisory: the blob is shared by content, so any copy will do */
-        (void)from;
         if ((r = begin_write(c)) < 0)
                 return r;
         r = blob_size_any(c, d, &size);
+        /* a named source must really hold the blob: the caller's right to read it is on `from` */
+        if (r == 0 && from && (r = repo_id(c, from, 0, &from_id)) == 0)
+                r = blob_in_repo(c, from_id, d);
         if (r == 0)
                 r = repo_id(c, repo, 1, &rid);
         if (r == 0)
@@ -468,13 +474,36 @@ static int add_ref(struct conn *c, int64_t rid, const struct digest *d, const st
         return exec_done(c, s);
 }
 
+static int blob_in_repo(struct conn *c, int64_t rid, const struct digest *d)
+{
+        sqlite3_stmt *s = stmt(c, S_BLOB_IN_REPO);
+        int rc;
+
+        if (!s)
+                return DOU_EDB;
+        sqlite3_bind_int64(s, 1, rid);
+        sqlite3_bind_text(s, 2, d->str, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc == SQLITE_ROW)
+                return 0;
+        return rc == SQLITE_DONE ? dou_err_set(DOU_ENOTFOUND, "blob unknown to registry: %s", d->str)
+                                 : db_err(c->db, "blob lookup");
+}
+
 /* Check and link everything p references, then record its refs. */
 static int manifest_refs(struct conn *c, int64_t rid, const struct meta_manifest_put *p)
 {
         int r;
 
         for (size_t i = 0; i < p->n_blobs; i++) {
-                if ((r = blob_size_any(c, &p->blobs[i], NULL)) < 0)
+                /*
+                 * The blob must be visible in this repository (uploaded or
+                 * mounted here): existing elsewhere is not enough, or anyone
+                 * who may push to one repository could read another's blobs
+                 * by naming their digests.
+                 */
+                if ((r = blob_in_repo(c, rid, &p->blobs[i])) < 0)
                         return r;
                 if ((r = blob_record(c, rid, &p->blobs[i], 0)) < 0 ||
                     (r = add_ref(c, rid, p->digest, &p->blobs[i], REF_BLOB)) < 0)
@@ -784,4 +813,95 @@ sqlite3 *meta__db(struct meta *m)
         struct conn *c = conn_get(m);
 
         return c ? c->db : NULL;
+}
+
+static void copy_col(sqlite3_stmt *s, int i, char *out, size_t n)
+{
+        const unsigned char *t = sqlite3_column_text(s, i);
+
+        snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+static void image_from_row(sqlite3_stmt *s, int first, struct meta_image *img)
+{
+        copy_col(s, first, img->repo, sizeof(img->repo));
+        img->state = (enum meta_image_state)sqlite3_column_int(s, first + 1);
+        copy_col(s, first + 2, img->report, sizeof(img->report));
+        copy_col(s, first + 3, img->sbom, sizeof(img->sbom));
+        copy_col(s, first + 4, img->vulns, sizeof(img->vulns));
+        copy_col(s, first + 5, img->error, sizeof(img->error));
+        img->updated = sqlite3_column_int64(s, first + 6);
+}
+
+int meta_image_set(struct meta *m, const struct digest *manifest, const struct meta_image *img)
+{
+        struct conn *c = conn_get(m);
+        sqlite3_stmt *s;
+        int r;
+
+        if (!c)
+                return DOU_EDB;
+        if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO images(digest, repo, state, report, sbom,"
+                               " vulns, error, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &s,
+                               NULL) != SQLITE_OK)
+                return db_err(c->db, "image state");
+        sqlite3_bind_text(s, 1, manifest->str, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, img->repo, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, (int)img->state);
+        bind_opt(s, 4, img->report[0] ? img->report : NULL);
+        bind_opt(s, 5, img->sbom[0] ? img->sbom : NULL);
+        bind_opt(s, 6, img->vulns[0] ? img->vulns : NULL);
+        bind_opt(s, 7, img->error[0] ? img->error : NULL);
+        sqlite3_bind_int64(s, 8, now_sec());
+        r = sqlite3_step(s) == SQLITE_DONE ? 0 : db_err(c->db, "image state");
+        sqlite3_finalize(s);
+        return r;
+}
+
+int meta_image_get(struct meta *m, const struct digest *manifest, struct meta_image *ret)
+{
+        struct conn *c = conn_get(m);
+        sqlite3_stmt *s;
+        int rc;
+
+        if (!c)
+                return DOU_EDB;
+        if (sqlite3_prepare_v2(c->db, "SELECT repo, state, report, sbom, vulns, error, updated"
+                               " FROM images WHERE digest = ?1", -1, &s, NULL) != SQLITE_OK)
+                return db_err(c->db, "image lookup");
+        sqlite3_bind_text(s, 1, manifest->str, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+                image_from_row(s, 0, ret);
+        sqlite3_finalize(s);
+        if (rc == SQLITE_ROW)
+                return 0;
+        return rc == SQLITE_DONE ? dou_err_set(DOU_ENOTFOUND, "image not known to the indexer")
+                                 : db_err(c->db, "image lookup");
+}
+
+int meta_images_foreach(struct meta *m, int state, meta_image_fn fn, void *ud)
+{
+        struct conn *c = conn_get(m);
+        sqlite3_stmt *s;
+        int rc, r = 0;
+
+        if (!c)
+                return DOU_EDB;
+        if (sqlite3_prepare_v2(c->db, "SELECT digest, repo, state, report, sbom, vulns, error, updated"
+                               " FROM images WHERE ?1 < 0 OR state = ?1 ORDER BY digest", -1, &s,
+                               NULL) != SQLITE_OK)
+                return db_err(c->db, "images");
+        sqlite3_bind_int(s, 1, state);
+        while (r == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+                struct meta_image img;
+                struct digest d;
+                const char *dg = (const char *)sqlite3_column_text(s, 0);
+                if (!dg || digest_parse(dg, strlen(dg), &d) < 0)
+                        continue;
+                image_from_row(s, 1, &img);
+                r = fn(&d, &img, ud);
+        }
+        sqlite3_finalize(s);
+        return r;
 }

@@ -116,9 +116,10 @@ static enum MHD_Result reply_put(struct req *q, const struct digest *d, const st
         return reply_send(q, 201, resp);
 }
 
-static int store_manifest(struct req *q, const struct digest *d, const struct oci_manifest *m)
+int registry_store_manifest(struct registry *reg, const char *repo, const char *tag,
+                            const char *buf, size_t len, const struct digest *d,
+                            const struct oci_manifest *m)
 {
-        struct registry *reg = q->reg;
         struct digest *blobs = NULL, *kids = NULL;
         size_t nb = 0, nk = 0;
         char id[STORE_UPLOAD_ID_LEN + 1];
@@ -128,11 +129,11 @@ static int store_manifest(struct req *q, const struct digest *d, const struct oc
         if ((rc = collect_refs(m, &blobs, &nb, &kids, &nk)) < 0)
                 return rc;
         struct meta_manifest_put p = {
-                .repo = q->route.name,
-                .tag = q->route.ref_is_digest ? NULL : q->route.ref,
+                .repo = repo,
+                .tag = tag,
                 .digest = d,
                 .media_type = m->media_type,
-                .size = q->len,
+                .size = len,
                 .artifact_type = m->artifact_type,
                 .subject = m->has_subject ? &m->subject.digest : NULL,
                 .annotations_json = m->annotations_json,
@@ -141,7 +142,7 @@ static int store_manifest(struct req *q, const struct digest *d, const struct oc
         };
         struct put_ctx c = { reg, &p };
         rc = store_upload_new(reg->store, id, &up);
-        if (rc == 0 && (rc = store_upload_write(up, q->buf, q->len)) < 0)
+        if (rc == 0 && (rc = store_upload_write(up, buf, len)) < 0)
                 store_upload_cancel(up);
         else if (rc == 0)
                 rc = store_upload_commit(up, d, publish_manifest, &c);
@@ -170,7 +171,11 @@ enum MHD_Result manifest_put_finish(struct req *q)
                 oci_manifest_free(&m);
                 return reply_error(q, 0, RC_DIGEST_INVALID, "manifest digest does not match the reference");
         }
-        rc = store_manifest(q, &d, &m);
+        rc = registry_store_manifest(q->reg, q->route.name,
+                                     q->route.ref_is_digest ? NULL : q->route.ref,
+                                     q->buf ? q->buf : "", q->len, &d, &m);
+        if (rc == 0 && m.kind == OCI_KIND_MANIFEST && !m.has_subject)
+                indexer_enqueue(q->reg, q->route.name, &d, m.has_config ? m.config.media_type : NULL);
         if (rc == DOU_ENOTFOUND)
                 ret = reply_error(q, 0, RC_MANIFEST_BLOB_UNKNOWN, dou_err_msg());
         else if (rc < 0)

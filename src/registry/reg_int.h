@@ -62,6 +62,7 @@ struct registry {
 
         struct metrics *metrics;
         struct auth *auth;              /* NULL: no auth section, everyone is served */
+        struct indexer *indexer;        /* NULL when indexing is off */
 };
 
 enum body_mode {
@@ -79,6 +80,10 @@ struct req {
         const char *method;
         int is_head;
         int dispatched;
+        int in_first_call;              /* dispatch() is running with only the headers in */
+        /* an answer decided before the body was read, sent after draining it */
+        struct MHD_Response *deferred;
+        unsigned deferred_status;
         struct timespec start;
         enum body_mode body;
         uint64_t bytes_in;
@@ -153,6 +158,19 @@ int authz_check(struct req *q);                     /* 1 = go on, 0 = answered *
 int authz_can_pull(struct req *q, const char *repo);
 enum MHD_Result token_begin(struct req *q);
 enum MHD_Result token_finish(struct req *q);
+
+/* manifests.c: parse-checked bytes in, stored and indexed (also used by the indexer) */
+struct oci_manifest;
+int registry_store_manifest(struct registry *reg, const char *repo, const char *tag,
+                            const char *buf, size_t len, const struct digest *d,
+                            const struct oci_manifest *m);
+
+/* indexer.c: inspect every pushed image in the background; /api/v1/images */
+int indexer_start(struct registry *r);
+void indexer_stop(struct registry *r);
+void indexer_enqueue(struct registry *r, const char *repo, const struct digest *d,
+                     const char *config_media_type);
+enum MHD_Result images_api(struct req *q);
 
 /* metrics.c */
 struct metrics *metrics_new(void);

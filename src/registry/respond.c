@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,14 +48,40 @@ struct MHD_Response *resp_empty(void)
         return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 }
 
+/* Does the request still have body bytes coming that we have not read? */
+static int body_pending(struct req *q)
+{
+        const char *cl = req_header(q, "Content-Length");
+        const char *te = req_header(q, "Transfer-Encoding");
+
+        if (te && strcasecmp(te, "identity") != 0)
+                return 1;
+        return cl && strtoull(cl, NULL, 10) > 0;
+}
+
 enum MHD_Result reply_send(struct req *q, unsigned status, struct MHD_Response *resp)
 {
         enum MHD_Result ret;
+        const char *cl;
 
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, "Docker-Distribution-API-Version", "registry/2.0");
         q->status = status;
+        /*
+         * Answering before the body is read makes the kernel reset the
+         * connection over the unread bytes and the client never sees the
+         * status: hold the answer, drain the body (bounded), send it after.
+         */
+        if (q->in_first_call && body_pending(q)) {
+                cl = req_header(q, "Content-Length");
+                if (!cl || strtoull(cl, NULL, 10) <= REG_DRAIN_MAX) {
+                        q->deferred = resp;
+                        q->deferred_status = status;
+                        q->body = BODY_DRAIN;
+                        return MHD_YES;
+                }
+        }
         ret = MHD_queue_response(q->conn, status, resp);
         MHD_destroy_response(resp);
         return ret;

@@ -11,6 +11,8 @@ static const char *const labels[R_KIND_COUNT] = {
         [R_TAGS] = "tags", [R_MANIFEST] = "manifest", [R_BLOB] = "blob",
         [R_UPLOAD_NEW] = "upload_new", [R_UPLOAD] = "upload", [R_REFERRERS] = "referrers",
         [R_METRICS] = "metrics", [R_TOKEN] = "token", [R_HEALTH] = "health",
+        [R_IMAGE] = "image", [R_IMAGE_REPORT] = "image_report", [R_IMAGE_SBOM] = "image_sbom",
+        [R_IMAGE_VULNS] = "image_vulns",
 };
 
 const char *route_label(enum route_kind k)
@@ -124,6 +126,25 @@ static enum route_error parse_v2(const char *p, struct route *r)
         return e != RE_OK ? e : set_ref(r, m + 11, strlen(m + 11), 0);
 }
 
+/* /api/v1/images/<digest>[/report|/sbom|/vulnerabilities] */
+static enum route_error parse_api(const char *p, struct route *r)
+{
+        static const struct { const char *suffix; enum route_kind kind; } subs[] = {
+                { "", R_IMAGE }, { "/report", R_IMAGE_REPORT }, { "/sbom", R_IMAGE_SBOM },
+                { "/vulnerabilities", R_IMAGE_VULNS },
+        };
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+        for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+                if (strcmp(slash ? slash : "", subs[i].suffix) != 0)
+                        continue;
+                r->kind = subs[i].kind;
+                return set_ref(r, p, n, 1);
+        }
+        return RE_NOT_FOUND;
+}
+
 enum route_error route_parse(const char *path, struct route *r)
 {
         memset(r, 0, sizeof(*r));
@@ -134,6 +155,8 @@ enum route_error route_parse(const char *path, struct route *r)
         }
         if (!strncmp(path, "/v2/", 4))
                 return parse_v2(path + 4, r);
+        if (!strncmp(path, "/api/v1/images/", 15))
+                return parse_api(path + 15, r);
         if (!strcmp(path, "/metrics"))
                 r->kind = R_METRICS;
         else if (!strcmp(path, "/token"))

@@ -23,6 +23,10 @@ enum route_kind {
         R_METRICS,              /* /metrics */
         R_TOKEN,                /* /token (auth) */
         R_HEALTH,               /* /healthz */
+        R_IMAGE,                /* /api/v1/images/<digest> */
+        R_IMAGE_REPORT,         /* .../report */
+        R_IMAGE_SBOM,           /* .../sbom */
+        R_IMAGE_VULNS,          /* .../vulnerabilities */
         R_KIND_COUNT
 };
 

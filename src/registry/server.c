@@ -114,6 +114,11 @@ static enum MHD_Result dispatch(struct req *q)
                 if (is(q, "DELETE"))
                         return upload_cancel(q);
                 return method_not_allowed(q);
+        case R_IMAGE:
+        case R_IMAGE_REPORT:
+        case R_IMAGE_SBOM:
+        case R_IMAGE_VULNS:
+                return images_api(q);
         case R_TOKEN:
         default:
                 return reply_error(q, 404, RC_NAME_UNKNOWN, "no such endpoint");
@@ -203,8 +208,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  * keep-alive matters for GETs.
                  */
                 if (takes_body(q)) {
+                        enum MHD_Result r;
                         q->dispatched = 1;
-                        return dispatch(q);
+                        q->in_first_call = 1;
+                        r = dispatch(q);
+                        q->in_first_call = 0;
+                        return r;
                 }
                 return MHD_YES;
         }
@@ -219,7 +228,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 *data_size = 0;
                 return r;
         }
-        if (q->status)
+        if (q->deferred) {
+                struct MHD_Response *resp = q->deferred;
+                enum MHD_Result r;
+                q->deferred = NULL;
+                upload_abort(q);
+                r = MHD_queue_response(conn, q->deferred_status, resp);
+                MHD_destroy_response(resp);
+                return r;
+        }
+        if (q->status && q->body != BODY_DRAIN)
                 return MHD_YES;         /* already answered (early error) */
         return finish(q);
 }
@@ -285,6 +303,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 return;
         if (q->up || q->counted)
                 upload_abort(q);        /* the body never finished */
+        if (q->deferred)
+                MHD_destroy_response(q->deferred);
         if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && q->status == 0)
                 q->status = 499;        /* client went away before an answer */
         secs = elapsed(&q->start);
@@ -480,6 +500,8 @@ int registry_start(struct registry *r)
 
         raise_nofile();
         purge_stale_uploads(r);
+        if ((rc = indexer_start(r)) < 0)
+                return rc;
         for (size_t i = 0; i < r->cfg->n_listen; i++)
                 if ((rc = start_one(r, r->cfg->listen[i])) < 0)
                         return rc;
@@ -498,6 +520,7 @@ struct registry *registry_free(struct registry *r)
         if (!r)
                 return NULL;
         registry_stop(r);
+        indexer_stop(r);
         uploads_free(r);
         metrics_free(r->metrics);
         auth_free(r->auth);

@@ -1,0 +1,481 @@
+/*
+ * indexer.c - inspect every image pushed, in the background, and answer
+ * /api/v1/images/<digest>[/report|/sbom|/vulnerabilities].
+ *
+ * DESIGN
+ * A manifest PUT of an image (not an artifact with a subject, not an
+ * index: its children are indexed on their own) queues a job. One worker
+ * thread takes jobs in order, reads the image straight from the content
+ * store through a scan image_source (layers are streamed from their
+ * files, each layer indexed once and cached by digest), and attaches what
+ * it learned to the image as OCI 1.1 referrers in the same repository:
+ *   application/vnd.douane.index-report+json   douane's index report
+ *   application/spdx+json                       an SPDX 2.3 SBOM
+ * so `GET /v2/<name>/referrers/<digest>` finds them, any OCI client can
+ * fetch them, and gc keeps them exactly as long as the image. The state
+ * (queued, indexing, indexed, failed) lives in the metadata store; jobs
+ * left queued by a stopped server are queued again at start.
+ *
+ * The queue is a bounded ring under one mutex; a full queue marks the job
+ * failed ("queue full") rather than blocking a push.
+ */
+#include "registry/reg_int.h"
+#include "oci/oci.h"
+#include "scan/report.h"
+#include "scan/scan.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define QUEUE_MAX 4096
+#define AT_REPORT "application/vnd.douane.index-report+json"
+#define AT_SPDX "application/spdx+json"
+#define MT_EMPTY "application/vnd.oci.empty.v1+json"
+
+struct job {
+        char repo[OCI_NAME_MAX + 1];
+        struct digest d;
+};
+
+struct indexer {
+        struct registry *reg;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        struct job ring[QUEUE_MAX];
+        size_t head, len;
+        int stop;
+        char cache_dir[PATH_MAX];
+};
+
+/* ---- an image_source over douane's own content store ---- */
+
+struct store_src {
+        struct registry *reg;
+        struct digest root;
+};
+
+static int read_blob(struct registry *reg, const char *digest, size_t max, char **ret, size_t *ret_len)
+{
+        struct digest d;
+        uint64_t size;
+        char *buf;
+        size_t got = 0;
+        int fd, rc;
+
+        if ((rc = digest_parse(digest, strlen(digest), &d)) < 0)
+                return rc;
+        if ((rc = store_blob_open(reg->store, &d, &fd, &size)) < 0)
+                return rc;
+        if (size > max) {
+                close(fd);
+                return dou_err_set(DOU_ETOOBIG, "%s is larger than %zu bytes", digest, max);
+        }
+        buf = malloc((size_t)size + 1);
+        if (!buf) {
+                close(fd);
+                return dou_err_set(DOU_ENOMEM, "out of memory");
+        }
+        while (got < size) {
+                ssize_t n = read(fd, buf + got, (size_t)size - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+        }
+        close(fd);
+        buf[got] = '\0';
+        *ret = buf;
+        *ret_len = got;
+        return 0;
+}
+
+static int src_root(void *ctx, char **ret_buf, size_t *ret_len, char ret_digest[DIGEST_STR_MAX])
+{
+        struct store_src *s = ctx;
+
+        snprintf(ret_digest, DIGEST_STR_MAX, "%s", s->root.str);
+        return read_blob(s->reg, s->root.str, IMAGE_MAX_MANIFEST, ret_buf, ret_len);
+}
+
+static int src_manifest(void *ctx, const char *digest, char **ret_buf, size_t *ret_len)
+{
+        struct store_src *s = ctx;
+
+        return read_blob(s->reg, digest, IMAGE_MAX_MANIFEST, ret_buf, ret_len);
+}
+
+static ssize_t fd_read(void *ctx, void *buf, size_t n)
+{
+        int fd = (int)(intptr_t)ctx;
+        ssize_t r;
+
+        do
+                r = read(fd, buf, n);
+        while (r < 0 && errno == EINTR);
+        return r < 0 ? dou_err_errno(DOU_EIO, "read blob") : r;
+}
+
+static void fd_close(void *ctx)
+{
+        close((int)(intptr_t)ctx);
+}
+
+static int src_blob(void *ctx, const char *digest, struct blob_reader *ret)
+{
+        struct store_src *s = ctx;
+        struct digest d;
+        uint64_t size;
+        int fd, rc;
+
+        if ((rc = digest_parse(digest, strlen(digest), &d)) < 0 ||
+            (rc = store_blob_open(s->reg->store, &d, &fd, &size)) < 0)
+                return rc;
+        ret->read = fd_read;
+        ret->close = fd_close;
+        ret->ctx = (void *)(intptr_t)fd;
+        return 0;
+}
+
+/* ---- attaching results as referrers ---- */
+
+static int put_blob(struct registry *reg, const char *repo, const char *buf, size_t len,
+                    struct digest *ret)
+{
+        int rc;
+
+        if ((rc = digest_buf(DIGEST_SHA256, buf, len, ret)) < 0)
+                return rc;
+        if ((rc = store_blob_put(reg->store, ret, buf, len)) < 0)
+                return rc;
+        return meta_blob_commit(reg->meta, repo, ret, len, NULL, NULL);
+}
+
+/* Push an artifact manifest whose subject is the image; returns the payload's digest. */
+static int attach(struct registry *reg, const char *repo, const struct meta_manifest *subject,
+                  const char *artifact_type, const char *payload, size_t len, struct digest *ret)
+{
+        struct digest empty, blob, md;
+        struct oci_manifest m;
+        char created[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        json_t *doc;
+        char *buf;
+        int rc;
+
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if ((rc = put_blob(reg, repo, "{}", 2, &empty)) < 0 ||
+            (rc = put_blob(reg, repo, payload, len, &blob)) < 0)
+                return rc;
+        doc = json_pack("{s:i,s:s,s:s,s:{s:s,s:s,s:i},s:[{s:s,s:s,s:I}],s:{s:s,s:s,s:I},s:{s:s,s:s}}",
+                        "schemaVersion", 2, "mediaType", MT_OCI_MANIFEST, "artifactType", artifact_type,
+                        "config", "mediaType", MT_EMPTY, "digest", empty.str, "size", 2,
+                        "layers", "mediaType", artifact_type, "digest", blob.str, "size", (json_int_t)len,
+                        "subject", "mediaType", subject->media_type, "digest", subject->digest.str,
+                        "size", (json_int_t)subject->size,
+                        "annotations", "org.opencontainers.image.created", created,
+                        "dev.douane.generator", "douane indexer");
+        buf = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        if (!buf)
+                return dou_err_set(DOU_ENOMEM, "out of memory");
+        rc = digest_buf(DIGEST_SHA256, buf, strlen(buf), &md);
+        if (rc == 0)
+                rc = oci_manifest_parse(buf, strlen(buf), MT_OCI_MANIFEST, &m);
+        if (rc == 0) {
+                rc = registry_store_manifest(reg, repo, NULL, buf, strlen(buf), &md, &m);
+                oci_manifest_free(&m);
+        }
+        free(buf);
+        if (rc == 0)
+                *ret = blob;
+        return rc;
+}
+
+static char *render(const struct image_index *x, enum report_format fmt, size_t *ret_len)
+{
+        char *buf = NULL, created[32];
+        size_t len = 0;
+        time_t now = time(NULL);
+        struct tm tm;
+        FILE *f = open_memstream(&buf, &len);
+
+        if (!f)
+                return NULL;
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (report_write(f, fmt, x, 1, created) < 0) {
+                fclose(f);
+                free(buf);
+                return NULL;
+        }
+        fclose(f);
+        *ret_len = len;
+        return buf;
+}
+
+static int index_one(struct indexer *ix, const struct job *j, struct meta_image *img)
+{
+        struct registry *reg = ix->reg;
+        struct store_src ss = { reg, j->d };
+        struct image_source src = { src_root, src_manifest, src_blob, NULL, &ss };
+        struct scan_opts o = { .cache_dir = ix->cache_dir };
+        struct image_index *x = NULL;
+        struct meta_manifest subject;
+        struct digest d;
+        char ref[OCI_NAME_MAX + DIGEST_STR_MAX + 16], *out;
+        size_t n = 0, len;
+        int rc;
+
+        snprintf(ref, sizeof(ref), "douane:%s@%s", j->repo, j->d.str);
+        if ((rc = meta_manifest_get(reg->meta, j->repo, j->d.str, &subject)) < 0)
+                return rc;
+        if ((rc = scan_source(&src, ref, &o, &x, &n)) < 0)
+                return rc;
+        if (n != 1) {
+                image_index_free(x, n);
+                return dou_err_set(DOU_EINVAL, "expected one image, got %zu", n);
+        }
+        rc = DOU_ENOMEM;
+        if ((out = render(x, REPORT_JSON, &len))) {
+                rc = attach(reg, j->repo, &subject, AT_REPORT, out, len, &d);
+                free(out);
+                if (rc == 0)
+                        snprintf(img->report, sizeof(img->report), "%s", d.str);
+        }
+        if (rc == 0 && (out = render(x, REPORT_SPDX, &len))) {
+                rc = attach(reg, j->repo, &subject, AT_SPDX, out, len, &d);
+                free(out);
+                if (rc == 0)
+                        snprintf(img->sbom, sizeof(img->sbom), "%s", d.str);
+        }
+        if (rc == 0 && x->errors.n > 0)
+                snprintf(img->error, sizeof(img->error), "%zu partial errors, first: %s",
+                         x->errors.n, x->errors.v[0]);
+        image_index_free(x, n);
+        return rc;
+}
+
+static void run_job(struct indexer *ix, const struct job *j)
+{
+        struct meta_image img = { .state = IMG_INDEXING };
+        struct timespec t0, t1;
+        int rc;
+
+        snprintf(img.repo, sizeof(img.repo), "%s", j->repo);
+        meta_image_set(ix->reg->meta, &j->d, &img);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        dou_err_clear();
+        rc = index_one(ix, j, &img);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        img.state = rc < 0 ? IMG_FAILED : IMG_INDEXED;
+        if (rc < 0)
+                snprintf(img.error, sizeof(img.error), "%s", dou_err_msg());
+        meta_image_set(ix->reg->meta, &j->d, &img);
+        char ms[32];
+        snprintf(ms, sizeof(ms), "%.1f", (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                                             (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        log_kv(rc < 0 ? LOG_WARN : LOG_INFO, rc < 0 ? "index failed" : "indexed",
+               (const char *[]){ "repo", j->repo, "digest", j->d.str, "ms", ms,
+                                 "sbom", img.sbom[0] ? img.sbom : NULL,
+                                 "error", img.error[0] ? img.error : NULL, NULL });
+}
+
+static void *worker(void *arg)
+{
+        struct indexer *ix = arg;
+        struct job j;
+
+        for (;;) {
+                pthread_mutex_lock(&ix->lock);
+                while (!ix->stop && ix->len == 0)
+                        pthread_cond_wait(&ix->cond, &ix->lock);
+                if (ix->stop) {
+                        pthread_mutex_unlock(&ix->lock);
+                        break;
+                }
+                j = ix->ring[ix->head];
+                ix->head = (ix->head + 1) % QUEUE_MAX;
+                ix->len--;
+                pthread_mutex_unlock(&ix->lock);
+                run_job(ix, &j);
+        }
+        return NULL;
+}
+
+static int push_job(struct indexer *ix, const char *repo, const struct digest *d)
+{
+        int ok = 0;
+
+        pthread_mutex_lock(&ix->lock);
+        if (ix->len < QUEUE_MAX) {
+                struct job *j = &ix->ring[(ix->head + ix->len) % QUEUE_MAX];
+                snprintf(j->repo, sizeof(j->repo), "%s", repo);
+                j->d = *d;
+                ix->len++;
+                ok = 1;
+                pthread_cond_signal(&ix->cond);
+        }
+        pthread_mutex_unlock(&ix->lock);
+        return ok;
+}
+
+static int is_image_config(const char *mt)
+{
+        return mt && (!strcmp(mt, "application/vnd.oci.image.config.v1+json") ||
+                      !strcmp(mt, "application/vnd.docker.container.image.v1+json"));
+}
+
+void indexer_enqueue(struct registry *r, const char *repo, const struct digest *d,
+                     const char *config_media_type)
+{
+        struct meta_image img = { .state = IMG_QUEUED };
+
+        if (!r->indexer || !is_image_config(config_media_type))
+                return;
+        snprintf(img.repo, sizeof(img.repo), "%s", repo);
+        if (!push_job(r->indexer, repo, d)) {
+                img.state = IMG_FAILED;
+                snprintf(img.error, sizeof(img.error), "index queue full");
+        }
+        meta_image_set(r->meta, d, &img);
+}
+
+static int requeue(const struct digest *d, const struct meta_image *img, void *ud)
+{
+        push_job(ud, img->repo, d);
+        return 0;
+}
+
+int indexer_start(struct registry *r)
+{
+        struct indexer *ix;
+        json_t *sec = json_object_get(r->cfg->root, "index");
+        json_t *en = json_object_get(sec, "enabled");
+        int rc;
+
+        if (en && json_is_false(en))
+                return 0;
+        ix = calloc(1, sizeof(*ix));
+        if (!ix)
+                return dou_err_set(DOU_ENOMEM, "out of memory");
+        ix->reg = r;
+        pthread_mutex_init(&ix->lock, NULL);
+        pthread_cond_init(&ix->cond, NULL);
+        if ((rc = fs_path(ix->cache_dir, sizeof(ix->cache_dir), "%s/cache/scan", r->cfg->data_dir)) < 0 ||
+            (rc = fs_mkdir_p(ix->cache_dir, 0755)) < 0) {
+                free(ix);
+                return rc;
+        }
+        /* what a previous run left queued or half-done is queued again */
+        meta_images_foreach(r->meta, IMG_QUEUED, requeue, ix);
+        meta_images_foreach(r->meta, IMG_INDEXING, requeue, ix);
+        if (pthread_create(&ix->thread, NULL, worker, ix) != 0) {
+                free(ix);
+                return dou_err_set(DOU_EINTERNAL, "cannot start the indexer thread");
+        }
+        r->indexer = ix;
+        return 0;
+}
+
+void indexer_stop(struct registry *r)
+{
+        struct indexer *ix = r->indexer;
+
+        if (!ix)
+                return;
+        pthread_mutex_lock(&ix->lock);
+        ix->stop = 1;
+        pthread_cond_broadcast(&ix->cond);
+        pthread_mutex_unlock(&ix->lock);
+        pthread_join(ix->thread, NULL);
+        pthread_mutex_destroy(&ix->lock);
+        pthread_cond_destroy(&ix->cond);
+        free(ix);
+        r->indexer = NULL;
+}
+
+/* ---- /api/v1/images ---- */
+
+static const char *state_name(enum meta_image_state s)
+{
+        static const char *names[] = { "queued", "indexing", "indexed", "failed" };
+
+        return (unsigned)s < 4 ? names[s] : "unknown";
+}
+
+static enum MHD_Result serve_blob(struct req *q, const char *digest, const char *ctype)
+{
+        struct MHD_Response *resp;
+        struct digest d;
+        uint64_t size;
+        int fd, rc;
+
+        if (!digest[0])
+                return reply_error(q, 404, RC_BLOB_UNKNOWN, "not available for this image yet");
+        if ((rc = digest_parse(digest, strlen(digest), &d)) < 0 ||
+            (rc = store_blob_open(q->reg->store, &d, &fd, &size)) < 0)
+                return reply_dou_err(q, rc, RC_BLOB_UNKNOWN);
+        if (reply_fd(q, 200, fd, 0, size, &resp) != MHD_YES)
+                return MHD_NO;
+        resp_header(resp, "Content-Type", ctype);
+        resp_header(resp, "Docker-Content-Digest", d.str);
+        return reply_send(q, 200, resp);
+}
+
+enum MHD_Result images_api(struct req *q)
+{
+        struct meta_image img;
+        json_t *doc;
+        char *s;
+        int rc;
+
+        if (strcmp(q->method, "GET") != 0 && !q->is_head)
+                return reply_error(q, 405, RC_UNSUPPORTED, "method not allowed on this endpoint");
+        if ((rc = meta_image_get(q->reg->meta, &q->route.digest, &img)) < 0)
+                return reply_dou_err(q, rc, RC_MANIFEST_UNKNOWN);
+        /* the image's repository decides who may see what was learned about it */
+        if (!authz_can_pull(q, img.repo))
+                return reply_error(q, 403, RC_DENIED, "requested access to the resource is denied");
+        switch (q->route.kind) {
+        case R_IMAGE_REPORT:
+                return serve_blob(q, img.report, "application/json");
+        case R_IMAGE_SBOM:
+                return serve_blob(q, img.sbom, AT_SPDX);
+        case R_IMAGE_VULNS:
+                return serve_blob(q, img.vulns, "application/json");
+        default:
+                break;
+        }
+        doc = json_pack("{s:s,s:s,s:s,s:I}", "digest", q->route.digest.str, "repository", img.repo,
+                        "state", state_name(img.state), "updated", (json_int_t)img.updated);
+        if (!doc)
+                return MHD_NO;
+        if (img.error[0])
+                json_object_set_new(doc, "error", json_string(img.error));
+        if (img.report[0])
+                json_object_set_new(doc, "report", json_string(img.report));
+        if (img.sbom[0])
+                json_object_set_new(doc, "sbom", json_string(img.sbom));
+        if (img.vulns[0])
+                json_object_set_new(doc, "vulnerabilities", json_string(img.vulns));
+        s = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        if (!s)
+                return MHD_NO;
+        enum MHD_Result r = reply_json(q, 200, s, "application/json");
+        free(s);
+        return r;
+}
