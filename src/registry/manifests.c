@@ -45,9 +45,11 @@ enum MHD_Result manifest_put_begin(struct req *q)
 {
         uint64_t max = q->reg->cfg->limits.max_manifest_bytes;
         const char *cl = req_header(q, "Content-Length");
+        uint64_t declared = cl ? strtoull(cl, NULL, 10) : 0;
 
-        if (cl && strtoull(cl, NULL, 10) > max)
-                return reply_error(q, 413, RC_SIZE_INVALID, "manifest exceeds the size limit");
+        if (declared > max)
+                return reply_refuse_body(q, declared, 413, RC_SIZE_INVALID,
+                                         "manifest exceeds the size limit");
         q->max = (size_t)max;
         q->body = BODY_BUFFER;
         return MHD_YES;

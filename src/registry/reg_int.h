@@ -114,6 +114,14 @@ enum MHD_Result reply_send(struct req *q, unsigned status, struct MHD_Response *
 struct MHD_Response *resp_empty(void);
 void resp_header(struct MHD_Response *resp, const char *k, const char *v);
 void req_defer_error(struct req *q, unsigned status, enum reg_code code, const char *msg);
+/*
+ * Refuse a request whose declared body is too large: drain a body of at
+ * most REG_DRAIN_MAX and answer after it (answering first makes the kernel
+ * reset the connection over the unread bytes, and the client never sees
+ * the status); answer at once only beyond that.
+ */
+enum MHD_Result reply_refuse_body(struct req *q, uint64_t declared, unsigned status,
+                                  enum reg_code code, const char *msg);
 const char *req_header(struct req *q, const char *name);
 const char *req_query(struct req *q, const char *name);
 /* Map a dou_err from a store/meta call to a spec error and answer. */

@@ -122,6 +122,15 @@ void req_defer_error(struct req *q, unsigned status, enum reg_code code, const c
         snprintf(q->err_msg, sizeof(q->err_msg), "%s", msg ? msg : "");
 }
 
+enum MHD_Result reply_refuse_body(struct req *q, uint64_t declared, unsigned status,
+                                  enum reg_code code, const char *msg)
+{
+        if (declared > REG_DRAIN_MAX)
+                return reply_error(q, status, code, msg);
+        req_defer_error(q, status, code, msg);
+        return MHD_YES;
+}
+
 const char *req_header(struct req *q, const char *name)
 {
         return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);

@@ -226,8 +226,20 @@ static enum MHD_Result expect_body(struct req *q)
 
         if (has_cl < 0)
                 return reply_error(q, 400, RC_SIZE_INVALID, "invalid Content-Length");
-        if (has_cl && lim && store_upload_size(q->up) + cl > lim)
-                return reply_error(q, 413, RC_SIZE_INVALID, "blob exceeds the configured upload limit");
+        if (has_cl && lim && store_upload_size(q->up) + cl > lim) {
+                if (cl <= REG_DRAIN_MAX) {
+                        /* the session (if any) is released now; the body is drained */
+                        if (q->slot) {
+                                slot_release(q->reg, q->slot);
+                                q->slot = NULL;
+                        } else {
+                                store_upload_cancel(q->up);
+                        }
+                        q->up = NULL;
+                }
+                return reply_refuse_body(q, cl, 413, RC_SIZE_INVALID,
+                                         "blob exceeds the configured upload limit");
+        }
         if (atomic_fetch_add(&inflight, 1) >= max) {
                 atomic_fetch_sub(&inflight, 1);
                 return reply_error(q, 429, RC_TOOMANYREQUESTS, "too many concurrent uploads");
