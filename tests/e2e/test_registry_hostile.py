@@ -612,3 +612,36 @@ def test_no_temp_file_leak_after_crash(registry_factory, tmp_path):
     r = reg.req("GET", u)
     assert_error(r, 404, "BLOB_UPLOAD_UNKNOWN")
     reg.push_blob("leak/r", os.urandom(1000))
+
+
+def test_parallel_patches_same_session(registry):
+    """Two clients PATCH the same session at once: whatever the server
+    accepts, a blob it then commits must hash to its name."""
+    a, b = os.urandom(2_000_000), os.urandom(2_000_000)
+    for _ in range(3):
+        u = start_upload(registry, "race/r")
+        res = {}
+
+        def patch(name, data):
+            try:
+                res[name] = requests.patch(u, data=data, timeout=60, headers={
+                    "Content-Type": "application/octet-stream", "Content-Range": f"0-{len(data) - 1}"})
+            except requests.RequestException as e:
+                res[name] = e
+        ts = [threading.Thread(target=patch, args=(n, d)) for n, d in (("a", a), ("b", b))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        codes = sorted(getattr(r, "status_code", 0) for r in res.values())
+        assert all(c in (202, 400, 404, 409, 416, 429) for c in codes), codes
+        assert codes.count(202) >= 1, codes
+        winner = next(r for r in res.values() if getattr(r, "status_code", 0) == 202)
+        for data in (a, b):
+            r = registry.req("PUT", registry.abs(winner.headers["Location"]), params={"digest": digest(data)})
+            if r.status_code == 201:
+                got = registry.req("GET", f"/v2/race/r/blobs/{digest(data)}").content
+                assert digest(got) == digest(data)
+                break
+            assert r.status_code in (400, 404), r.status_code
+    alive(registry)
