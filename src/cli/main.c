@@ -11,6 +11,8 @@ static const struct cli_command commands[] = {
         { "serve",   cmd_serve,   "run the registry (OCI distribution API on the embedded stores)" },
         { "gc",      cmd_gc,      "remove unreferenced blobs and untagged manifests" },
         { "version", cmd_version, "print the version" },
+        { "login", cmd_login, "exchange an OIDC ID token for registry access" },
+        { "token", cmd_token, "print a registry token for scripts" },
 };
 
 static void usage(FILE *f)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auth/auth.h"
 #include "config/config.h"
 #include "meta/meta.h"
 #include "registry/registry.h"
@@ -60,6 +61,7 @@ struct registry {
         size_t n_upload_slots;
 
         struct metrics *metrics;
+        struct auth *auth;              /* NULL: no auth section, everyone is served */
 };
 
 enum body_mode {
@@ -145,6 +147,12 @@ enum MHD_Result manifest_delete(struct req *q);
 enum MHD_Result tags_list(struct req *q);
 enum MHD_Result catalog_list(struct req *q);
 enum MHD_Result referrers_list(struct req *q);
+
+/* authz.c */
+int authz_check(struct req *q);                     /* 1 = go on, 0 = answered */
+int authz_can_pull(struct req *q, const char *repo);
+enum MHD_Result token_begin(struct req *q);
+enum MHD_Result token_finish(struct req *q);
 
 /* metrics.c */
 struct metrics *metrics_new(void);

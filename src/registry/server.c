@@ -62,6 +62,7 @@ static int is(const struct req *q, const char *m)
 
 static int takes_body(const struct req *q)
 {
+        /* /token answers GETs at once too: it must see the query before any body */
         return is(q, "PUT") || is(q, "POST") || is(q, "PATCH");
 }
 
@@ -72,6 +73,10 @@ static enum MHD_Result dispatch(struct req *q)
 
         if (q->route_err != RE_OK)
                 return route_refused(q);
+        if (q->route.kind == R_TOKEN)
+                return token_begin(q);
+        if (!authz_check(q))
+                return MHD_YES;         /* answered: 401/403/429 */
         switch (q->route.kind) {
         case R_BASE:
                 return get ? reply_json(q, 200, "{}", NULL) : method_not_allowed(q);
@@ -123,7 +128,7 @@ static enum MHD_Result take_body(struct req *q, const char *data, size_t n)
                 return upload_data(q, data, n);
         case BODY_BUFFER:
                 if (q->len + n > q->max) {
-                        req_defer_error(q, 413, RC_SIZE_INVALID, "manifest exceeds the size limit");
+                        req_defer_error(q, 413, RC_SIZE_INVALID, "request body exceeds the size limit");
                         q->drained += n;
                         return MHD_YES;
                 }
@@ -161,7 +166,7 @@ static enum MHD_Result finish(struct req *q)
         case BODY_UPLOAD:
                 return upload_finish(q);
         case BODY_BUFFER:
-                return manifest_put_finish(q);
+                return q->route.kind == R_TOKEN ? token_finish(q) : manifest_put_finish(q);
         case BODY_NONE:
         default:
                 return reply_error(q, 0, RC_INTERNAL, "request ended without an answer");
@@ -431,6 +436,10 @@ int registry_new(const struct config *cfg, struct registry **ret)
                 registry_free(r);
                 return rc;
         }
+        if ((rc = auth_new(json_object_get(cfg->root, "auth"), cfg->data_dir, &r->auth)) < 0) {
+                registry_free(r);
+                return rc;
+        }
         r->metrics = metrics_new();
         if (!r->metrics) {
                 registry_free(r);
@@ -491,6 +500,7 @@ struct registry *registry_free(struct registry *r)
         registry_stop(r);
         uploads_free(r);
         metrics_free(r->metrics);
+        auth_free(r->auth);
         meta_close(r->meta);
         store_close(r->store);
         pthread_mutex_destroy(&r->up_lock);

@@ -287,7 +287,9 @@ static enum MHD_Result post_begin(struct req *q)
                 const char *from = req_query(q, "from");
                 if (from && !oci_name_valid(from, strlen(from)))
                         return reply_error(q, 0, RC_NAME_INVALID, "invalid from repository");
-                rc = meta_blob_mount(reg->meta, q->route.name, &d, from);
+                /* with auth on, a mount needs pull on its source; without `from`, none is named */
+                rc = (from ? authz_can_pull(q, from) : q->reg->auth == NULL)
+                             ? meta_blob_mount(reg->meta, q->route.name, &d, from) : DOU_ENOTFOUND;
                 if (rc == 0)
                         return reply_created(q, &d);
                 if (rc != DOU_ENOTFOUND)
