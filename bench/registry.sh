@@ -14,13 +14,19 @@
 # and prints one table: each figure per server, douane/docker-registry and
 # douane/nginx ratios.  Not part of tests/run.
 #
+#   _catalog with CATALOG_REPOS repositories (created by blob mounts): page
+#     latency (n=100&last=...) and one unpaginated GET; douane only unless
+#     CATALOG_REGISTRY=1 (docker-registry walks its filesystem: slow to fill)
 # Env: DOUANE_BIN (default: builds build-bench with --buildtype=release),
-#      DURATION (10), PUSHES (3), THREADS (nproc), KEEP=1 keeps the temp dir.
+#      DURATION (10), PUSHES (3), THREADS (nproc), CATALOG_REPOS (100000),
+#      KEEP=1 keeps the temp dir.  CATALOG_REPOS=0 skips the catalog part
+#      (100k repositories take minutes to create through the API).
 set -u
 cd "$(dirname "$0")/.."
 root=$PWD
 DURATION=${DURATION:-10}
 PUSHES=${PUSHES:-3}
+CATALOG_REPOS=${CATALOG_REPOS:-100000}
 THREADS=${THREADS:-$(nproc)}
 tmp=$(mktemp -d /tmp/douane-bench.XXXXXX)
 chmod 755 "$tmp"
@@ -165,6 +171,16 @@ for s in "${servers[@]}"; do
   rm -rf "$tmp/img10"
 done
 
+# _catalog with many repositories (douane; docker-registry too with CATALOG_REGISTRY=1)
+for s in "${servers[@]}"; do
+  [ $s = nginx ] && continue
+  [ $s = registry ] && [ "${CATALOG_REGISTRY:-0}" != 1 ] && continue
+  [ "$CATALOG_REPOS" -gt 0 ] || continue
+  echo "# filling $CATALOG_REPOS repositories in $s" >&2
+  v=url_$s
+  python3 bench/registry_load.py catalog "${!v}" "$CATALOG_REPOS" 8 | while IFS== read -r k val; do res "${k}_$s" "$val"; done
+done
+
 sha_kBps=$(openssl speed -evp sha256 -seconds 2 2>/dev/null | awk '/^sha256/ {v=$NF} END {sub("k","",v); print v}')
 res sha256_MBps "$(python3 -c "print(round(float('${sha_kBps:-0}')*1000/1e6))")"
 
@@ -187,18 +203,26 @@ rows = [("manifest GET tag, 64c (req/s)", "manifest_rps"),
         ("peak RSS during push (MiB)", "peak_rss_kB"),
         ("10 concurrent pushes (s)", "concurrent_seconds"),
         ("10 concurrent pushes: errors", "concurrent_errors"),
-        ("stored copies of a 100 MiB blob", "copies_100m")]
+        ("stored copies of a 100 MiB blob", "copies_100m"),
+        ("catalog: repositories", "catalog_repos"),
+        ("catalog: repo creations (mount)/s", "catalog_fill_per_s"),
+        ("catalog page n=100 p50 (ms)", "catalog_page_ms_p50"),
+        ("catalog page n=100 max (ms)", "catalog_page_ms_max"),
+        ("catalog full GET (ms)", "catalog_full_ms"),
+        ("catalog full GET: entries", "catalog_full_count")]
 def cell(v, k):
     if v is None: return "-"
     if k == "peak_rss_kB": return f"{v/1024:.0f}"
-    return f"{v:.2f}" if k == "concurrent_seconds" else f"{v:.0f}"
+    return f"{v:.2f}" if k == "concurrent_seconds" or "_ms" in k else f"{v:.0f}"
 hdr = f"{'figure':34} {'douane':>9} {'registry':>9} {'nginx':>9} {'d/reg':>7} {'d/nginx':>7}"
 print(hdr); print("-" * len(hdr))
 for label, k in rows:
     d, g, n = f(f"{k}_douane"), f(f"{k}_registry"), f(f"{k}_nginx")
     ratio = lambda a, b: f"{a/b:.2f}" if a is not None and b else "-"
     print(f"{label:34} {cell(d,k):>9} {cell(g,k):>9} {cell(n,k):>9} {ratio(d,g):>7} {ratio(d,n):>7}")
-print(f"\nopenssl sha256 (16 KiB blocks): {r.get('sha256_MBps','?')} MB/s  (hashing bound for pushes)")
+import os
+print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (figures are noisy when loaded)")
+print(f"openssl sha256 (16 KiB blocks): {r.get('sha256_MBps','?')} MB/s  (hashing bound for pushes)")
 bad = {k: v for k, v in r.items() if "_bad_" in k and v not in ("0", "")}
 if bad: print("non-2xx responses during wrk runs:", bad)
 if not has_d: print("douane: not measured (binary has no 'serve' yet)")

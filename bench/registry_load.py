@@ -11,6 +11,8 @@
   concurrent URL REPO DIR N
                          N clients push the image in DIR at once; prints
                          errors, seconds, and stored-copies check via the API
+  catalog URL N [T]      create N repos (blob mounts, T threads) and time
+                         GET /v2/_catalog?n=100&last=... pages
 All traffic is to 127.0.0.1.
 """
 import hashlib
@@ -183,10 +185,61 @@ def main():
         cmd_push100(*a[1:5])
     elif a[0] == "concurrent":
         cmd_concurrent(*a[1:5])
+    elif a[0] == "catalog":
+        cmd_catalog(*a[1:4])
     else:
         print(__doc__)
         return 2
     return 0
+
+
+
+def cmd_catalog(url, n, threads="8"):
+    """Create n repositories by mounting one small blob into each (parallel,
+    keep-alive), then time GET /v2/_catalog pages from the middle."""
+    n, threads = int(n), int(threads)
+    blob = b"catalog-bench"
+    d = sha(blob)
+    push_blob(url, "catalog/seed", blob)
+    errs = []
+
+    def worker(k):
+        c = conn(url)
+        for i in range(k, n, threads):
+            try:
+                c.request("POST", f"/v2/catalog/r{i:07d}/blobs/uploads/?mount={d}&from=catalog/seed")
+                r = c.getresponse()
+                r.read()
+                if r.status != 201:
+                    errs.append(r.status)
+            except (OSError, http.client.HTTPException) as e:
+                errs.append(repr(e))
+                c = conn(url)
+    t0 = time.monotonic()
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    fill = time.monotonic() - t0
+    c = conn(url)
+    lat = []
+    for i in range(20):
+        t1 = time.monotonic()
+        c.request("GET", f"/v2/_catalog?n=100&last=catalog/r{(i * 4999) % n:07d}")
+        r = c.getresponse()
+        body = r.read()
+        lat.append(time.monotonic() - t1)
+        assert r.status == 200 and len(json.loads(body)["repositories"]) > 0, (r.status, body[:200])
+    lat.sort()
+    t1 = time.monotonic()
+    c.request("GET", "/v2/_catalog")
+    r = c.getresponse()
+    full = json.loads(r.read())["repositories"]
+    full_ms = (time.monotonic() - t1) * 1000
+    print(f"catalog_full_ms={full_ms:.1f}\ncatalog_full_count={len(full)}")
+    print(f"catalog_repos={n}\ncatalog_fill_per_s={n / fill:.0f}\ncatalog_errors={len(errs)}\n"
+          f"catalog_page_ms_p50={lat[len(lat) // 2] * 1000:.1f}\ncatalog_page_ms_max={lat[-1] * 1000:.1f}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ real server process on a free 127.0.0.1 port with its own temp data dir:
                     DOUANE_E2E_IMPL, so each test can be checked against the
                     reference implementation first.
 
+At teardown every server's stderr is checked: a sanitizer report (ASan,
+UBSan, LSan at exit) or, for douane, any 5xx in its access log fails the
+test - a 500 is never a right answer here.
+
 The douane binary is $DOUANE_BIN (tests/run exports it) or
 ./build-test/src/cli/douane.  When it lacks `serve`, douane tests SKIP with
 the reason, never pass.
@@ -84,6 +88,8 @@ def registry_factory(tmp_path_factory):
     yield make
     for r in started:
         r.stop()
+    bad = [l for r in started for l in r.problems()]
+    assert not bad, "server reported errors:\n" + "\n".join(bad[:20])
 
 
 @pytest.fixture
@@ -100,6 +106,8 @@ def module_registry(tmp_path_factory):
     r.start()
     yield r
     r.stop()
+    bad = r.problems()
+    assert not bad, "server reported errors:\n" + "\n".join(bad[:20])
 
 
 @pytest.fixture

@@ -162,6 +162,19 @@ class Registry:
             self._out.close()
             self._log = None
 
+    def problems(self):
+        """Lines of the server's stderr that no test may produce: sanitizer
+        reports (ASan/UBSan/LSan print them at the fault or at exit) and, for
+        douane, any request answered with a 5xx status."""
+        bad = []
+        for line in self.log().splitlines():
+            if ("AddressSanitizer" in line or "LeakSanitizer" in line or "runtime error:" in line
+                    or "ThreadSanitizer" in line):
+                bad.append(line)
+            elif self.impl == "douane" and " request " in line and " status=5" in line:
+                bad.append(line)
+        return bad
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 

@@ -614,6 +614,7 @@ class TestDiscovery:
 
         r = reg.req("GET", f"/v2/{repo}/referrers/{sd['digest']}")
         assert r.status_code == 200 and r.headers["Content-Type"] == OCI_INDEX
+        assert "OCI-Filters-Applied" not in r.headers      # no filter asked, none applied
         body = r.json()
         assert body["mediaType"] == OCI_INDEX
         got = {m["digest"]: m for m in body["manifests"]}
@@ -634,6 +635,12 @@ class TestDiscovery:
         r = reg.req("GET", f"/v2/{repo}/referrers/{ghost['digest']}")
         got = r.json()["manifests"]
         assert [m["digest"] for m in got] == [digest(c)]
+
+        # referrers are per repository: the same subject digest elsewhere has none
+        other = repo + "-elsewhere"
+        reg.push_blob(other, b"x")
+        r = reg.req("GET", f"/v2/{other}/referrers/{sd['digest']}")
+        assert r.status_code == 200 and r.json()["manifests"] == []
 
         # deleting a referrer removes it from the list
         first = next(iter(refs))

@@ -12,8 +12,10 @@ import os
 import resource
 import select
 import socket
+import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -529,3 +531,139 @@ def test_configured_limits(registry_factory, tmp_path):
     m["annotations"] = {"pad": "p" * 50_000}
     reg.push_manifest("limits/r", "ok", canon(m))
     alive(reg)
+
+
+@pytest.mark.douane_only("limits.max_concurrent_uploads is douane configuration")
+def test_upload_slots_limit_and_release(registry_factory, tmp_path):
+    """With 2 upload slots: a 3rd concurrent body gets 429 TOOMANYREQUESTS;
+    slots held by clients that vanish mid-body are released."""
+    cfg = tmp_path / "douane.yaml"
+    cfg.write_text("limits:\n  max_concurrent_uploads: 2\n")
+    reg = registry_factory(extra_args=["--config", str(cfg)])
+
+    def open_stalled_patch():
+        u = start_upload(reg, "slots/r")
+        path = "/" + u.split("/", 3)[3]
+        s = socket.create_connection(("127.0.0.1", reg.port), timeout=10)
+        s.sendall((f"PATCH {path} HTTP/1.1\r\nHost: {reg.host}\r\n"
+                   "Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n").encode()
+                  + b"x" * 1000)
+        return s
+    held = [open_stalled_patch(), open_stalled_patch()]
+    time.sleep(0.5)
+    r = reg.req("POST", "/v2/slots/r/blobs/uploads/")      # refused here, or at its body
+    if r.status_code == 202:
+        r = reg.req("PATCH", reg.abs(r.headers["Location"]), data=b"y" * 1000,
+                    headers={"Content-Type": "application/octet-stream"})
+    assert_error(r, 429, "TOOMANYREQUESTS")
+    assert reg.req("GET", "/v2/").status_code == 200      # non-upload traffic unaffected
+    for s in held:                                         # clients vanish mid-body
+        s.close()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            reg.push_blob("slots/r", os.urandom(1000))
+            break
+        except AssertionError:
+            assert time.monotonic() < deadline, "upload slots not released after clients closed"
+            time.sleep(0.2)
+    for _ in range(5):                                     # and keep being released
+        reg.push_blob("slots/r", os.urandom(1000))
+    alive(reg)
+
+
+@pytest.mark.douane_only("upload_ttl / douane gc are douane features")
+def test_no_temp_file_leak_after_crash(registry_factory, tmp_path):
+    """kill -9 mid-upload leaves a temporary file; once the session is older
+    than limits.upload_ttl, gc (or the restart) removes it: nothing big is left."""
+    from regutil import douane_bin, douane_has
+    if not douane_has("gc"):
+        pytest.skip("douane has no gc subcommand")
+    cfg = tmp_path / "douane.yaml"
+    cfg.write_text("limits:\n  upload_ttl: 1s\n")
+    reg = registry_factory(extra_args=["--config", str(cfg)])
+    total = 40 * 1024 * 1024
+    u = start_upload(reg, "leak/r")
+    killed = threading.Event()
+
+    def progress(sent):
+        if sent >= 25 * 1024 * 1024 and not killed.is_set():
+            reg.kill9()
+            killed.set()
+
+    def upload():
+        try:
+            requests.patch(u, data=iter(_Stream(total, b"leak", progress)), timeout=60,
+                           headers={"Content-Type": "application/octet-stream"})
+        except requests.RequestException:
+            pass
+    t = threading.Thread(target=upload)
+    t.start()
+    t.join(60)
+    assert killed.is_set()
+    big_files = lambda: [os.path.join(dp, f) for dp, _, fs in os.walk(reg.data) for f in fs
+                         if os.path.getsize(os.path.join(dp, f)) >= 8 * 1024 * 1024]
+    assert big_files(), "expected the interrupted upload's temporary data on disk"
+    time.sleep(2.2)
+    reg.start()
+    r = subprocess.run([douane_bin(), "gc", "--config", str(cfg), "--data", reg.data],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert big_files() == [], "temporary upload data leaked past upload_ttl"
+    r = reg.req("GET", u)
+    assert_error(r, 404, "BLOB_UPLOAD_UNKNOWN")
+    reg.push_blob("leak/r", os.urandom(1000))
+
+
+def test_parallel_patches_same_session(registry):
+    """Two clients PATCH the same session at once: whatever the server
+    accepts, a blob it then commits must hash to its name."""
+    a, b = os.urandom(2_000_000), os.urandom(2_000_000)
+    for _ in range(3):
+        u = start_upload(registry, "race/r")
+        res = {}
+
+        def patch(name, data):
+            try:
+                res[name] = requests.patch(u, data=data, timeout=60, headers={
+                    "Content-Type": "application/octet-stream", "Content-Range": f"0-{len(data) - 1}"})
+            except requests.RequestException as e:
+                res[name] = e
+        ts = [threading.Thread(target=patch, args=(n, d)) for n, d in (("a", a), ("b", b))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        codes = sorted(getattr(r, "status_code", 0) for r in res.values())
+        assert all(c in (202, 400, 404, 409, 416, 429) for c in codes), (codes, res)
+        assert codes.count(202) >= 1, codes
+        winner = next(r for r in res.values() if getattr(r, "status_code", 0) == 202)
+        for data in (a, b):
+            r = registry.req("PUT", registry.abs(winner.headers["Location"]), params={"digest": digest(data)})
+            if r.status_code == 201:
+                got = registry.req("GET", f"/v2/race/r/blobs/{digest(data)}").content
+                assert digest(got) == digest(data)
+                break
+            assert r.status_code in (400, 404), r.status_code
+    alive(registry)
+
+
+def test_early_errors_with_large_bodies(registry):
+    """An error decided from the headers alone must still reach a client that
+    is sending a large body (drain or lingering close, never a bare RST)."""
+    body = os.urandom(4 * 1024 * 1024)
+    hdr = {"Content-Type": "application/octet-stream"}
+    registry.push_blob("early/r", b"seed")
+    for attempt in range(3):
+        u = start_upload(registry, "early/r")
+        r = registry.req("PATCH", u, data=body, headers=dict(hdr, **{"Content-Range": f"100-{100 + len(body) - 1}"}))
+        assert r.status_code in ((416,) if STRICT else (202, 416)), r.status_code  # 2.8.2 ignores Content-Range
+        r = registry.req("PATCH", f"/v2/early/r/blobs/uploads/{uuid.uuid4()}", data=body, headers=hdr)
+        assert r.status_code == 404, r.status_code
+        r = registry.req("PUT", f"/v2/early/r/blobs/uploads/{uuid.uuid4()}",
+                         params={"digest": digest(body)}, data=body, headers=hdr)
+        assert r.status_code == 404, r.status_code
+        r = registry.req("PUT", "/v2/early/r/manifests/-bad-tag", data=body,
+                         headers={"Content-Type": OCI_MANIFEST})
+        assert r.status_code in (400, 404, 413), r.status_code
+    alive(registry)
