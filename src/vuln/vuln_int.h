@@ -1,0 +1,47 @@
+/*
+ * vuln_int.h - helpers shared by the vuln sources (not part of the API).
+ */
+#ifndef DOUANE_VULN_VULN_INT_H
+#define DOUANE_VULN_VULN_INT_H
+
+#include "vuln/vuln.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* An advisory id: 1..VULN_ID_MAX-1 chars of [A-Za-z0-9._:+-], no "..". */
+bool vuln__id_ok(const char *id);
+
+/* A new normalised advisory with id set and empty arrays. NULL on ENOMEM. */
+json_t *vuln__adv_new(const char *id);
+/* Append an affected entry {ecosystem, package(normalised), status, ...}.
+ * fixed may be NULL (no fix); ranges are built from introduced "0" + fixed. */
+json_t *vuln__aff_simple(const char *ecosystem, const char *package, const char *status,
+                         const char *fixed, const char *urgency);
+/* Add s to the string array arr unless present (bounded). */
+int vuln__str_add_unique(json_t *arr, const char *s, size_t max);
+/* json string value or NULL */
+const char *vuln__str(const json_t *o, const char *key);
+
+/* Map ecosystem name -> vercmp ecosystem; -1 when none. */
+int vuln__eco_vercmp(const char *ecosystem);
+
+/* Database internals shared by load, match and rematch (db.c). */
+#include <sqlite3.h>
+struct vuln_db {
+        sqlite3 *sql;
+        sqlite3_stmt *st_find, *st_ins_adv, *st_upd_adv, *st_seen, *st_del_aff,
+                *st_del_alias, *st_ins_aff, *st_ins_alias, *st_change, *st_match;
+        /* the load in progress (one at a time per handle) */
+        char *source;
+        int64_t op;
+        char started[32];
+        struct vuln_load_stats st;
+};
+void vuln__now(char *buf, size_t len);          /* RFC 3339 UTC */
+int vuln__exec(struct vuln_db *db, const char *sql);
+
+/* Read a file of at most max bytes. */
+int vuln__read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+
+#endif
