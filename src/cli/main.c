@@ -9,6 +9,7 @@
 
 static const struct cli_command commands[] = {
         { "version", cmd_version, "print the version" },
+        { "vercmp", cmd_vercmp, "compare two versions with an ecosystem's rules" },
 };
 
 static void usage(FILE *f)
