@@ -27,6 +27,8 @@ int cmd_serve(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_vercmp(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /*
  * Load the config: defaults, then the file at path (or the default path if

@@ -9,6 +9,8 @@
 
 static const struct cli_command commands[] = {
         { "version", cmd_version, "print the version" },
+        { "db", cmd_db, "manage the vulnerability advisory database" },
+        { "scan", cmd_scan, "match an index report against the advisory database" },
         { "vercmp", cmd_vercmp, "compare two versions with an ecosystem's rules" },
 };
 

@@ -165,6 +165,8 @@ struct vuln_match_opts {
         int only_fixed;                 /* drop findings without a fixed version */
         int min_severity;               /* rank; 0 = all */
         const json_t *vex;              /* parsed OpenVEX statements or NULL */
+        json_t *cache;                  /* optional {(eco,name,version): candidates} memo
+                                         * shared across reports (re-matching) */
 };
 
 /*

@@ -1,0 +1,376 @@
+/*
+ * rematch.c - continuous re-verification: re-match stored index reports
+ * after a database update, record what changed per image, and deliver the
+ * changes to webhooks.
+ *
+ * An image's previous findings are kept as keys "id\tpackage\tversion" in
+ * image_finding; the first match of an image is its baseline (no change
+ * rows). Afterwards a key that appears is "new"; a key that disappears is
+ * "withdrawn" when no live (non-withdrawn) advisory carries that id any
+ * more, else "fixed" (the advisory data now says this version is not
+ * affected). Change rows carry the DB's last operation id.
+ * Matching results are cached per (ecosystem, package, version) for one
+ * rematch run: stored images share most packages, so 10,000 images cost
+ * far less than 10,000 independent scans. No layer is ever read.
+ */
+#include "vuln/vuln_int.h"
+#include "util/err.h"
+#include "util/fsutil.h"
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REMATCH_REPORT_MAX (256u << 20)
+#define REMATCH_BATCH 200
+
+static const char *image_key(const json_t *r)
+{
+        const char *m = vuln__str(r, "manifest"), *i = vuln__str(r, "image");
+        return m ? m : i ? i : "unknown";
+}
+
+static int advisory_live(struct vuln_db *db, const char *id)
+{
+        sqlite3_stmt *st;
+        int live = 0;
+
+        if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM advisory WHERE id=?1 AND withdrawn IS NULL UNION ALL"
+                               " SELECT 1 FROM alias l JOIN advisory a ON a.rid=l.rid WHERE l.alias=?1"
+                               " AND a.withdrawn IS NULL LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+                return 1;
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        live = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        return live;
+}
+
+static int record(struct vuln_db *db, const char *image, const char *kind, const char *key,
+                  vuln_change_cb cb, void *ctx)
+{
+        char buf[2048], now[32];
+        char *pkg, *ver;
+        sqlite3_stmt *st;
+        int rc;
+
+        snprintf(buf, sizeof(buf), "%s", key);
+        pkg = strchr(buf, '\t');
+        if (!pkg)
+                return 0;
+        *pkg++ = 0;
+        ver = strchr(pkg, '\t');
+        if (!ver)
+                return 0;
+        *ver++ = 0;
+        vuln__now(now, sizeof(now));
+        if (sqlite3_prepare_v2(db->sql, "INSERT INTO change(op, image, kind, vuln, package, version, time)"
+                               " VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &st, NULL) != SQLITE_OK)
+                return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        sqlite3_bind_int64(st, 1, vuln_db_last_op(db));
+        sqlite3_bind_text(st, 2, image, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, buf, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, pkg, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, ver, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        sqlite3_finalize(st);
+        if (rc == 0 && cb) {
+                struct vuln_change c = { image, kind, buf, pkg, ver };
+                cb(ctx, &c);
+        }
+        return rc;
+}
+
+static int key_op(struct vuln_db *db, const char *sql, const char *image, const char *key)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+                return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        sqlite3_finalize(st);
+        return rc;
+}
+
+/* Compare one result's findings with the stored keys. Returns #changes. */
+static int diff_image(struct vuln_db *db, const json_t *res, vuln_change_cb cb, void *ctx)
+{
+        const char *image = image_key(res);
+        json_t *now = json_object(), *f, *v;
+        sqlite3_stmt *st;
+        int changes = 0, baseline = 1, rc = 0;
+        size_t i;
+        const char *k;
+
+        json_array_foreach(json_object_get(res, "findings"), i, f) {
+                char key[2048];
+                snprintf(key, sizeof(key), "%s\t%s\t%s", vuln__str(f, "id"),
+                         vuln__str(json_object_get(f, "package"), "name"), vuln__str(f, "installed_version"));
+                json_object_set_new(now, key, json_true());
+        }
+        if (sqlite3_prepare_v2(db->sql, "SELECT key FROM image_finding WHERE image=?1", -1, &st, NULL) != SQLITE_OK) {
+                json_decref(now);
+                return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        }
+        sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
+        while (rc >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                const char *key = (const char *)sqlite3_column_text(st, 0);
+                baseline = 0;
+                if (!*key)
+                        continue;       /* the "image known" marker */
+                if (json_object_get(now, key)) {
+                        json_object_del(now, key);
+                        continue;
+                }
+                char id[VULN_ID_MAX];
+                snprintf(id, sizeof(id), "%.*s", (int)strcspn(key, "\t"), key);
+                rc = record(db, image, advisory_live(db, id) ? "fixed" : "withdrawn", key, cb, ctx);
+                if (rc == 0)
+                        rc = key_op(db, "DELETE FROM image_finding WHERE image=?1 AND key=?2", image, key);
+                changes++;
+        }
+        sqlite3_finalize(st);
+        if (baseline && rc == 0)
+                rc = key_op(db, "INSERT OR IGNORE INTO image_finding(image, key) VALUES(?1, ?2)", image, "");
+        json_object_foreach(now, k, v) {
+                if (rc < 0)
+                        break;
+                if (!baseline) {
+                        rc = record(db, image, "new", k, cb, ctx);
+                        changes++;
+                }
+                if (rc == 0)
+                        rc = key_op(db, "INSERT OR IGNORE INTO image_finding(image, key) VALUES(?1, ?2)", image, k);
+        }
+        json_decref(now);
+        return rc < 0 ? rc : changes;
+}
+
+static int rematch_cached(struct vuln_db *db, const json_t *report, json_t *cache, vuln_change_cb cb,
+                          void *ctx)
+{
+        struct vuln_match_opts o = { .cache = cache };
+        json_t *vr = NULL, *r;
+        size_t i;
+        int rc, total = 0;
+
+        if ((rc = vuln_match_report(db, report, &o, &vr)) < 0)
+                return rc;
+        json_array_foreach(json_object_get(vr, "results"), i, r) {
+                if ((rc = diff_image(db, r, cb, ctx)) < 0) {
+                        json_decref(vr);
+                        return rc;
+                }
+                total += rc;
+        }
+        json_decref(vr);
+        return total;
+}
+
+int vuln_rematch_one(struct vuln_db *db, const json_t *report, vuln_change_cb cb, void *ctx)
+{
+        int rc, n;
+
+        if ((rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0)
+                return rc;
+        n = rematch_cached(db, report, NULL, cb, ctx);
+        if (n < 0) {
+                vuln__exec(db, "ROLLBACK");
+                return n;
+        }
+        if ((rc = vuln__exec(db, "COMMIT")) < 0)
+                return rc;
+        return n;
+}
+
+int vuln_rematch_all(struct vuln_db *db, const char *dir, vuln_change_cb cb, void *ctx)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        json_t *cache = json_object();
+        char path[4096];
+        int total = 0, rc = 0, inbatch = 0;
+
+        if (!d) {
+                json_decref(cache);
+                return dou_err_errno(DOU_EIO, "open %s", dir);
+        }
+        while (rc >= 0 && (e = readdir(d))) {
+                size_t n = strlen(e->d_name);
+                char *buf = NULL;
+                size_t len = 0;
+                json_t *rep;
+                if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".json"))
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+                if (fs_read_small(path, REMATCH_REPORT_MAX, &buf, &len) < 0)
+                        continue;       /* a vanished or unreadable report is not fatal */
+                rep = json_loadb(buf, len, 0, NULL);
+                free(buf);
+                if (!rep)
+                        continue;
+                if (!inbatch && (rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0) {
+                        json_decref(rep);
+                        break;
+                }
+                int c = rematch_cached(db, rep, cache, cb, ctx);
+                json_decref(rep);
+                if (c == DOU_EINVAL)
+                        c = 0;          /* not an index report: skip it */
+                if (c < 0) {
+                        rc = c;
+                        vuln__exec(db, "ROLLBACK");
+                        inbatch = 0;
+                        break;
+                }
+                total += c;
+                if (++inbatch >= REMATCH_BATCH) {
+                        rc = vuln__exec(db, "COMMIT");
+                        inbatch = 0;
+                }
+        }
+        closedir(d);
+        json_decref(cache);
+        if (inbatch && rc >= 0)
+                rc = vuln__exec(db, "COMMIT");
+        return rc < 0 ? rc : total;
+}
+
+int vuln_changes_list(struct vuln_db *db, int64_t since, size_t limit, json_t **ret)
+{
+        sqlite3_stmt *st;
+        json_t *arr = json_array(), *out;
+        int64_t last = 0, maxid = 0;
+
+        if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) FROM change", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        maxid = sqlite3_column_int64(st, 0);
+                sqlite3_finalize(st);
+        }
+        if (limit > 10000)
+                limit = 10000;
+        if (sqlite3_prepare_v2(db->sql, "SELECT id, op, image, kind, vuln, package, version, time FROM change"
+                               " WHERE id > ?1 ORDER BY id LIMIT ?2", -1, &st, NULL) != SQLITE_OK) {
+                json_decref(arr);
+                return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        }
+        sqlite3_bind_int64(st, 1, since);
+        sqlite3_bind_int64(st, 2, (int64_t)limit);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                last = sqlite3_column_int64(st, 0);
+                json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+                        "id", (json_int_t)last, "op", (json_int_t)sqlite3_column_int64(st, 1),
+                        "image", sqlite3_column_text(st, 2), "kind", sqlite3_column_text(st, 3),
+                        "vuln", sqlite3_column_text(st, 4), "package", sqlite3_column_text(st, 5),
+                        "version", sqlite3_column_text(st, 6), "time", sqlite3_column_text(st, 7)));
+        }
+        sqlite3_finalize(st);
+        out = json_pack("{s:o, s:o, s:I}", "changes", arr,
+                        "next", last && last < maxid ? json_integer(last) : json_null(), "last", (json_int_t)maxid);
+        if (!out)
+                return dou_err_set(DOU_ENOMEM, "out of memory");
+        *ret = out;
+        return 0;
+}
+
+static size_t discard(char *p, size_t sz, size_t n, void *ud)
+{
+        (void)p;
+        (void)ud;
+        return sz * n;
+}
+
+static int post_json(const char *url, const char *body, long timeout, long *ret_status)
+{
+        CURL *h = curl_easy_init();
+        struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+        CURLcode cc;
+
+        if (!h || !hdrs) {
+                curl_slist_free_all(hdrs);
+                if (h)
+                        curl_easy_cleanup(h);
+                return dou_err_set(DOU_ENOMEM, "curl init failed");
+        }
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+        curl_easy_setopt(h, CURLOPT_USERAGENT, "douane-notifier/1");
+        cc = curl_easy_perform(h);
+        *ret_status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, ret_status);
+        curl_slist_free_all(hdrs);
+        curl_easy_cleanup(h);
+        if (cc != CURLE_OK)
+                return dou_err_set(DOU_EIO, "POST %s: %s", url, curl_easy_strerror(cc));
+        if (*ret_status < 200 || *ret_status > 299)
+                return dou_err_set(DOU_EIO, "POST %s: HTTP %ld", url, *ret_status);
+        return 0;
+}
+
+int vuln_webhook_deliver(struct vuln_db *db, const char *url, int64_t since,
+                         const struct vuln_webhook_opts *o, int64_t *ret_last)
+{
+        size_t page = o && o->page_size ? o->page_size : 100;
+        unsigned attempts = o && o->max_attempts ? o->max_attempts : 5;
+        unsigned delay0 = o && o->base_delay_ms ? o->base_delay_ms : 500;
+        long timeout = o && o->timeout_sec ? o->timeout_sec : 10;
+        int rc = 0;
+
+        *ret_last = since;
+        for (;;) {
+                json_t *lst = NULL, *chg, *body;
+                char nid[64], *s;
+                size_t n;
+                if ((rc = vuln_changes_list(db, since, page, &lst)) < 0)
+                        return rc;
+                chg = json_object_get(lst, "changes");
+                n = json_array_size(chg);
+                if (n == 0) {
+                        json_decref(lst);
+                        return 0;
+                }
+                int64_t first = json_integer_value(json_object_get(json_array_get(chg, 0), "id"));
+                int64_t last = json_integer_value(json_object_get(json_array_get(chg, n - 1), "id"));
+                snprintf(nid, sizeof(nid), "%lld-%lld", (long long)first, (long long)last);
+                body = json_pack("{s:s, s:{s:I, s:O}, s:O}", "notification_id", nid, "page", "size",
+                                 (json_int_t)n, "next", json_object_get(lst, "next"), "notifications", chg);
+                json_decref(lst);
+                s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+                json_decref(body);
+                if (!s)
+                        return dou_err_set(DOU_ENOMEM, "out of memory");
+                unsigned delay = delay0;
+                for (unsigned a = 0; a < attempts; a++) {
+                        long status;
+                        if ((rc = post_json(url, s, timeout, &status)) == 0)
+                                break;
+                        if (a + 1 < attempts) {
+                                struct timespec ts = { delay / 1000, (long)(delay % 1000) * 1000000L };
+                                nanosleep(&ts, NULL);
+                                delay = delay > 60000 ? 120000 : delay * 2;
+                        }
+                }
+                free(s);
+                if (rc < 0) {
+                        char why[512];
+                        snprintf(why, sizeof(why), "%s", dou_err_msg());
+                        return dou_err_set(rc, "webhook gave up after %u attempts: %s", attempts, why);
+                }
+                since = last;
+                *ret_last = last;
+        }
+}
