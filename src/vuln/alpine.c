@@ -261,9 +261,11 @@ int alpine_secdb_parse(const char *buf, size_t len, int is_yaml, vuln_adv_cb cb,
                         break;
         json_decref(root);
         if (rc == 0)
-                json_object_foreach(g.map, k, adv)
+                json_object_foreach(g.map, k, adv) {
+                        vuln__adv_canon(adv);
                         if ((rc = cb(ctx, adv)) < 0)
                                 break;
+                }
         json_decref(g.map);
         return rc;
 }

@@ -140,3 +140,42 @@ int vuln__read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
         return fs_read_small(path, max, ret, ret_len);
 }
+
+static int cmp_aff(const json_t *a, const json_t *b)
+{
+        static const char *keys[] = { "ecosystem", "package", "status", "fixed" };
+        for (size_t i = 0; i < 4; i++) {
+                const char *x = vuln__str(a, keys[i]), *y = vuln__str(b, keys[i]);
+                int r = strcmp(x ? x : "", y ? y : "");
+                if (r)
+                        return r;
+        }
+        return 0;
+}
+
+static int cmp_strv(const json_t *a, const json_t *b)
+{
+        return strcmp(json_string_value(a), json_string_value(b));
+}
+
+/* Stable insertion sort of a jansson array (arrays here are short). */
+static void sort_array(json_t *arr, int (*cmp)(const json_t *, const json_t *))
+{
+        size_t n = json_array_size(arr);
+
+        for (size_t i = 1; i < n; i++) {
+                json_t *t = json_incref(json_array_get(arr, i));
+                size_t j = i;
+                while (j > 0 && cmp(json_array_get(arr, j - 1), t) > 0) {
+                        json_array_set(arr, j, json_array_get(arr, j - 1));
+                        j--;
+                }
+                json_array_set_new(arr, j, t);
+        }
+}
+
+void vuln__adv_canon(json_t *adv)
+{
+        sort_array(json_object_get(adv, "aliases"), cmp_strv);
+        sort_array(json_object_get(adv, "affected"), cmp_aff);
+}

@@ -210,6 +210,7 @@ int debian_tracker_parse(const char *buf, size_t len, vuln_adv_cb cb, vuln_skip_
                 json_object_foreach(map, k, v) {
                         if (!json_array_size(json_object_get(v, "affected")))
                                 continue;
+                        vuln__adv_canon(v);
                         if ((rc = cb(ctx, v)) < 0)
                                 break;
                 }

@@ -28,16 +28,19 @@ struct exp {
 
 static json_t *osv_record(const json_t *adv)
 {
-        json_t *rec = json_pack("{s:O, s:O?, s:O?, s:O?, s:O}", "id", json_object_get(adv, "id"),
+        json_t *rec = json_pack("{s:O, s:O?, s:O}", "id", json_object_get(adv, "id"),
                                 "modified", json_object_get(adv, "modified"),
-                                "published", json_object_get(adv, "published"),
-                                "summary", json_object_get(adv, "summary"),
                                 "aliases", json_object_get(adv, "aliases"));
         json_t *aff = json_array(), *refs = json_array(), *a, *sev = json_array();
         size_t i;
 
         if (!rec)
                 return NULL;
+        /* absent stays absent: OSV forbids null for these */
+        if (vuln__str(adv, "published"))
+                json_object_set(rec, "published", json_object_get(adv, "published"));
+        if (vuln__str(adv, "summary"))
+                json_object_set(rec, "summary", json_object_get(adv, "summary"));
         if (vuln__str(adv, "withdrawn"))
                 json_object_set(rec, "withdrawn", json_object_get(adv, "withdrawn"));
         if (!vuln__str(adv, "modified"))

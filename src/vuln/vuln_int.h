@@ -18,6 +18,9 @@ json_t *vuln__adv_new(const char *id);
  * fixed may be NULL (no fix); ranges are built from introduced "0" + fixed. */
 json_t *vuln__aff_simple(const char *ecosystem, const char *package, const char *status,
                          const char *fixed, const char *urgency);
+/* Sort aliases and affected entries so feeds that regroup records (secdb,
+ * tracker, our own export) hash the same advisory the same way. */
+void vuln__adv_canon(json_t *adv);
 /* Add s to the string array arr unless present (bounded). */
 int vuln__str_add_unique(json_t *arr, const char *s, size_t max);
 /* json string value or NULL */
