@@ -9,8 +9,9 @@
  * numerically (as a digit string, so any length is exact).
  * Validity follows dpkg's parser: empty epoch, version or revision and
  * characters outside [A-Za-z0-9.+~-:] (upstream) or [A-Za-z0-9.+~]
- * (revision) are refused. dpkg only warns when upstream does not start
- * with a digit; so do we not refuse it.
+ * (revision) are refused, as dpkg warns about them and douane is stricter;
+ * an upstream that does not start with a digit is accepted unchecked, as
+ * dpkg does.
  */
 #include "vuln/vercmp/vercmp_int.h"
 #include "util/err.h"
@@ -67,6 +68,13 @@ static int dpkg_parse(const char *s, struct dpkg_ver *v)
         v->up_len = (size_t)(end - start);
         if (v->up_len == 0)
                 return dou_err_set(DOU_EINVAL, "dpkg: version number is empty: %s", s);
+        /*
+         * dpkg's parser stops at its first complaint: a version that does not
+         * start with a digit only draws a warning and its characters are not
+         * checked at all, so "^1.0" still compares (with '^' weighing as 256+'^').
+         */
+        if (!vercmp__is_digit(v->up[0]))
+                return 0;
         for (size_t i = 0; i < v->up_len; i++) {
                 char c = v->up[i];
                 if (!vercmp__is_alnum(c) && !strchr(".-+~:", c))

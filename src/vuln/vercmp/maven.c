@@ -3,7 +3,9 @@
  *
  * The lower-cased version is cut into items: '.' separates items of the
  * current list, '-' starts a nested list, and a switch between digits and
- * letters also starts a nested list (1alpha2 = 1-alpha-2). An empty item
+ * letters also starts a nested list (1alpha2 = 1-alpha-2); a word that
+ * follows other items of its list is first put in a list of its own
+ * (1.0.rc1 = 1.0-[rc-1]), as maven-artifact 3.8.7 does. An empty item
  * is 0. Digit items are numbers (any size); letter items are qualifiers:
  * alpha < beta < milestone < rc = cr < snapshot < "" = ga = final =
  * release < sp < any other word (others bytewise among themselves); a
@@ -11,7 +13,8 @@
  * milestone. Each list drops its trailing "null" items (0, release
  * qualifiers, empty lists) from the end back to the last non-list item.
  * Comparing: number > list > qualifier for items of different kinds, and
- * a missing item compares as null (so 1 = 1.0 = 1-ga, 1-sp > 1 > 1-rc).
+ * a missing item compares as null (so 1 = 1.0 = 1-ga, 1-sp > 1 > 1-rc);
+ * a list compares with null through its first item that is not null-equal.
  *
  * The tree lives in a fixed node pool: at most about two nodes per input
  * byte, and VERCMP_MAX_LEN bounds the input.
@@ -182,6 +185,14 @@ static int mvn_parse(const char *v, struct mvn_tree *t)
                         }
                 } else if (vercmp__is_digit(c)) {
                         if (!is_digit && i > start) {
+                                /* a word that follows other items gets a list of its own */
+                                if (t->nodes[list].first >= 0) {
+                                        int wl = mvn_new(t, MVN_LIST);
+                                        if (wl < 0)
+                                                return -1;
+                                        mvn_append(t, list, wl);
+                                        list = stack[sp++] = wl;
+                                }
                                 if (mvn_item(t, list, 0, s + start, i - start, 1) < 0)
                                         return -1;
                                 start = i;
@@ -206,8 +217,17 @@ static int mvn_parse(const char *v, struct mvn_tree *t)
                         is_digit = 0;
                 }
         }
-        if (n > start && mvn_item(t, list, is_digit, s + start, n - start, 0) < 0)
-                return -1;
+        if (n > start) {
+                if (!is_digit && t->nodes[list].first >= 0) {
+                        int wl = mvn_new(t, MVN_LIST);
+                        if (wl < 0)
+                                return -1;
+                        mvn_append(t, list, wl);
+                        list = stack[sp++] = wl;
+                }
+                if (mvn_item(t, list, is_digit, s + start, n - start, 0) < 0)
+                        return -1;
+        }
         while (sp > 0)
                 mvn_normalize(t, stack[--sp]);
         return 0;
@@ -225,7 +245,12 @@ static int mvn_vs_null(const struct mvn_tree *t, int i)
         case MVN_STR:
                 return vercmp__sign((long long)nd->qual - MVN_RELEASE);
         default:
-                return nd->first < 0 ? 0 : mvn_vs_null(t, nd->first);
+                for (int c = nd->first; c >= 0; c = t->nodes[c].next) {
+                        int r = mvn_vs_null(t, c);
+                        if (r)
+                                return r;
+                }
+                return 0;
         }
 }
 

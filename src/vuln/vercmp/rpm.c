@@ -3,9 +3,11 @@
  * rpm >= 4.15 (librpm's rpmverCmp).
  *
  * The EVR split is rpm's: the epoch is a leading digit run ended by ':',
- * the release follows the last '-'. A missing epoch is 0; the releases are
- * compared only when both sides have one (so "1.0" equals "1.0-3", which
- * is how rpm matches a requirement without release).
+ * the release follows the last '-'. A missing epoch is 0; when versions
+ * are equal, the releases are compared if both sides have one, else the
+ * side with a release is the newer (rpmverCmp in rpm 4.18: "1.0-1" >
+ * "1.0"). rpm accepts an empty version or release ("1.0-"); douane
+ * refuses them.
  * rpmvercmp: runs of anything but letters, digits, '~' and '^' are
  * separators; '~' sorts before everything, even the end of the string;
  * '^' sorts after the end of the string but before anything else; digit
@@ -130,6 +132,8 @@ int vercmp__rpm(const char *a, const char *b, int *ret)
                 c = rpm_seg_cmp(va.v, va.vn, vb.v, vb.vn);
         if (!c && va.r && vb.r)
                 c = rpm_seg_cmp(va.r, va.rn, vb.r, vb.rn);
+        else if (!c)
+                c = (va.r != NULL) - (vb.r != NULL);
         *ret = c;
         return 0;
 }

@@ -88,7 +88,8 @@ TEST(rpm)
         LT(e, "1.0a", "1.0.1");         /* alpha segment below numeric */
         LT(e, "1.a", "1.1");
         EQ(e, "1.0", "1_0");
-        EQ(e, "1.0-1", "1.0");          /* release only compared when both have one */
+        LT(e, "1.0", "1.0-1");          /* a release beats no release */
+        LT(e, "1.0", "1.0-~");
         LT(e, "1.0-1", "1.0-2");
         LT(e, "1.0-2.el8", "1:0.1-1");
         EQ(e, "0:1.0-1", "1.0-1");
