@@ -25,6 +25,8 @@
 static const char schema[] =
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=NORMAL;"
+        "PRAGMA cache_size=-65536;"
+        "PRAGMA mmap_size=268435456;"
         "CREATE TABLE IF NOT EXISTS op(id INTEGER PRIMARY KEY, source TEXT NOT NULL,"
         " started TEXT, finished TEXT, status TEXT, added INT DEFAULT 0, changed INT DEFAULT 0,"
         " removed INT DEFAULT 0, unchanged INT DEFAULT 0, skipped INT DEFAULT 0,"

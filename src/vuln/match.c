@@ -129,20 +129,14 @@ static int row_affects(int vc, const char *ver, const char *status, const char *
                        const char *versions_s, const char **fixed, json_t **keep)
 {
         json_t *ranges = ranges_s ? json_loads(ranges_s, 0, NULL) : NULL;
-        json_t *versions = versions_s ? json_loads(versions_s, 0, NULL) : NULL;
-        json_t *r, *v;
+        json_t *r;
         size_t i;
         int hit = 0, err = 0;
 
         *fixed = NULL;
-        if (!strcmp(status, "not-affected")) {
-                json_decref(ranges);
-                json_decref(versions);
+        *keep = ranges;         /* *fixed points into it */
+        if (!strcmp(status, "not-affected"))
                 return 0;
-        }
-        json_array_foreach(versions, i, v)
-                if (!strcmp(json_string_value(v), ver))
-                        hit = 1;
         json_array_foreach(ranges, i, r) {
                 const char *f = NULL;
                 int a = in_range(vc, ver, json_object_get(r, "events"), &f);
@@ -154,8 +148,17 @@ static int row_affects(int vc, const char *ver, const char *status, const char *
                                 *fixed = f;
                 }
         }
-        *keep = ranges;         /* *fixed points into it */
-        json_decref(versions);
+        /* explicit versions: exact string match; look for the JSON-encoded
+         * string in the stored array text instead of parsing a list that can
+         * hold a thousand entries */
+        if (!hit && versions_s && versions_s[1]) {
+                json_t *js = json_string(ver);
+                char *needle = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+                json_decref(js);
+                if (needle && strstr(versions_s, needle))
+                        hit = 1;
+                free(needle);
+        }
         if (!hit && err)
                 return DOU_EINVAL;
         return hit;
@@ -565,13 +568,19 @@ int vuln_match_report(struct vuln_db *db, const json_t *report, const struct vul
         json_t *results = json_array(), *r, *out;
         char now[32];
         size_t i;
-        int rc;
+        int rc, txn = 0;
+
+        /* one read transaction for the whole report: no lock round trip per lookup */
+        if (sqlite3_get_autocommit(db->sql) && vuln__exec(db, "BEGIN") == 0)
+                txn = 1;
 
         if (json_is_array(report)) {
                 json_array_foreach(report, i, r) {
                         json_t *one;
                         if ((rc = match_one(db, r, o, &one)) < 0) {
                                 json_decref(results);
+                                if (txn)
+                                        vuln__exec(db, "COMMIT");
                                 return rc;
                         }
                         json_array_append_new(results, one);
@@ -580,10 +589,14 @@ int vuln_match_report(struct vuln_db *db, const json_t *report, const struct vul
                 json_t *one;
                 if ((rc = match_one(db, report, o, &one)) < 0) {
                         json_decref(results);
+                        if (txn)
+                                vuln__exec(db, "COMMIT");
                         return rc;
                 }
                 json_array_append_new(results, one);
         }
+        if (txn)
+                vuln__exec(db, "COMMIT");
         vuln__now(now, sizeof(now));
         out = json_pack("{s:s, s:s, s:{s:I}, s:o, s:o}", "schema", "douane.vuln-report/v1",
                         "generated", now, "db", "last_op", (json_int_t)vuln_db_last_op(db),

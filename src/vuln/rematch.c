@@ -192,32 +192,13 @@ int vuln_rematch_one(struct vuln_db *db, const json_t *report, vuln_change_cb cb
         return n;
 }
 
-int vuln_rematch_all(struct vuln_db *db, const char *dir, vuln_change_cb cb, void *ctx)
+int vuln_rematch_iter(struct vuln_db *db, vuln_report_next next, void *nctx, vuln_change_cb cb,
+                      void *ctx)
 {
-        DIR *d = opendir(dir);
-        struct dirent *e;
-        json_t *cache = json_object();
-        char path[4096];
+        json_t *cache = json_object(), *rep;
         int total = 0, rc = 0, inbatch = 0;
 
-        if (!d) {
-                json_decref(cache);
-                return dou_err_errno(DOU_EIO, "open %s", dir);
-        }
-        while (rc >= 0 && (e = readdir(d))) {
-                size_t n = strlen(e->d_name);
-                char *buf = NULL;
-                size_t len = 0;
-                json_t *rep;
-                if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".json"))
-                        continue;
-                snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-                if (fs_read_small(path, REMATCH_REPORT_MAX, &buf, &len) < 0)
-                        continue;       /* a vanished or unreadable report is not fatal */
-                rep = json_loadb(buf, len, 0, NULL);
-                free(buf);
-                if (!rep)
-                        continue;
+        while (rc >= 0 && (rep = next(nctx))) {
                 if (!inbatch && (rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0) {
                         json_decref(rep);
                         break;
@@ -238,11 +219,52 @@ int vuln_rematch_all(struct vuln_db *db, const char *dir, vuln_change_cb cb, voi
                         inbatch = 0;
                 }
         }
-        closedir(d);
         json_decref(cache);
         if (inbatch && rc >= 0)
                 rc = vuln__exec(db, "COMMIT");
         return rc < 0 ? rc : total;
+}
+
+struct dir_iter {
+        DIR *d;
+        const char *dir;
+};
+
+/* Next *.json report in the directory; unreadable files are skipped. */
+static json_t *dir_next(void *ctx)
+{
+        struct dir_iter *it = ctx;
+        struct dirent *e;
+        char path[4096];
+
+        while ((e = readdir(it->d))) {
+                size_t n = strlen(e->d_name), len = 0;
+                char *buf = NULL;
+                json_t *rep;
+                if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".json"))
+                        continue;
+                if (snprintf(path, sizeof(path), "%s/%s", it->dir, e->d_name) >= (int)sizeof(path))
+                        continue;
+                if (fs_read_small(path, REMATCH_REPORT_MAX, &buf, &len) < 0)
+                        continue;
+                rep = json_loadb(buf, len, 0, NULL);
+                free(buf);
+                if (rep)
+                        return rep;
+        }
+        return NULL;
+}
+
+int vuln_rematch_all(struct vuln_db *db, const char *dir, vuln_change_cb cb, void *ctx)
+{
+        struct dir_iter it = { opendir(dir), dir };
+        int rc;
+
+        if (!it.d)
+                return dou_err_errno(DOU_EIO, "open %s", dir);
+        rc = vuln_rematch_iter(db, dir_next, &it, cb, ctx);
+        closedir(it.d);
+        return rc;
 }
 
 int vuln_changes_list(struct vuln_db *db, int64_t since, size_t limit, json_t **ret)

@@ -205,7 +205,11 @@ typedef void (*vuln_change_cb)(void *ctx, const struct vuln_change *c);
  * for each. Returns the number of changes or a negative error.
  */
 int vuln_rematch_all(struct vuln_db *db, const char *reports_dir, vuln_change_cb cb, void *ctx);
-/* Same for one report already in memory (what an iterator would feed). */
+/* Same over an iterator: next() returns a new reference or NULL at the end. */
+typedef json_t *(*vuln_report_next)(void *ctx);
+int vuln_rematch_iter(struct vuln_db *db, vuln_report_next next, void *nctx, vuln_change_cb cb,
+                      void *ctx);
+/* Same for one report already in memory. */
 int vuln_rematch_one(struct vuln_db *db, const json_t *report, vuln_change_cb cb, void *ctx);
 
 /* Changes recorded after change id `since` (exclusive), at most limit:

@@ -153,8 +153,8 @@ TEST(osv_parse_real_and_malformed)
                 "{\"id\":\"A-1\"}", "{\"id\":\"A-1\",\"modified\":\"x\",\"id\":\"B\"}",
                 "{\"id\":\"A-1\",\"modified\":\"x\",\"affected\":{}}",
                 "{\"id\":\"A-1\",\"modified\":\"x\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\"}}]}",
-                "{\"id\":\"A-1\",\"modified\":\"x\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"a\"},"
-                "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\",\"fixed\":\"1\"}]}]}]}",
+                ("{\"id\":\"A-1\",\"modified\":\"x\",\"affected\":[{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"a\"},"
+                 "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\",\"fixed\":\"1\"}]}]}]}"),
                 "{\"id\":\"A-1\",\"modified\":\"x\",\"aliases\":[1]}",
                 "{\"id\":\"A-1\",\"modified\":\"x\",\"withdrawn\":5}",
         };
