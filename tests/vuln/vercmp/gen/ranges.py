@@ -51,13 +51,27 @@ FIXED = ["^1.2.3", "^0.2.3", "^0.0.3", "^1.2.3-beta.2", "^0.0.3-beta", "^1.x", "
          "^0.0.0", "~0.0.0", ">=1.0.0-0 <1.0.0", "1.2.x - 1.3.x"]
 
 
+JUNK = ["<", ">", "=", "~", "^", "-", " ", "  ", "   ", "x", "*", "v", ".", "1", "0", "2.3", "|", "+b",
+        "-rc.1", "||", " - "]
+
+
+def wild():
+    """Token soup: finds the corners of node's regular-expression pipeline."""
+    return "".join(rng.choice(JUNK + PARTIAL + OPS) for _ in range(rng.randrange(1, 9)))
+
+
 def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 12000
+    if len(sys.argv) > 2:
+        rng.seed(int(sys.argv[2]))
     out = set()
     for r in FIXED:
         for v in VERSIONS:
             out.add((r, v))
-    while len(out) < 9000:
+    while len(out) < n * 3 // 4:
         out.add((range_(), rng.choice(VERSIONS)))
+    while len(out) < n:
+        out.add((wild(), rng.choice(VERSIONS)))
     for r, v in sorted(out):
         print(f"{r}\t{v}")
 
