@@ -127,7 +127,8 @@ struct vuln_db *vuln_db_close(struct vuln_db *db)
                 return NULL;
         sqlite3_stmt *all[] = { db->st_find, db->st_ins_adv, db->st_upd_adv, db->st_seen,
                                 db->st_del_aff, db->st_del_alias, db->st_ins_aff,
-                                db->st_ins_alias, db->st_change, db->st_match };
+                                db->st_ins_alias, db->st_change, db->st_match, db->st_if_sel,
+                                db->st_if_ins, db->st_if_del, db->st_chg_ins, db->st_live };
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
                 sqlite3_finalize(all[i]);
         if (db->source)

@@ -456,6 +456,91 @@ static int keep_finding(const struct vuln_match_opts *o, json_t *f, const json_t
         return 1;
 }
 
+/*
+ * What to look up for package p: *eco, *qname (normalised later), *qver.
+ * 1 = look it up, 0 = not matchable, -1 = owned by an OS package (skipped).
+ */
+static int pkg_query(const json_t *p, const char *deb, const char *alp, const char **ret_eco,
+                     const char **ret_name, const char **ret_ver, char full[VULN_NAME_MAX])
+{
+        const char *type = vuln__str(p, "type"), *name = vuln__str(p, "name");
+        const char *ver = vuln__str(p, "version"), *eco = NULL, *qname = name, *qver = ver;
+        const json_t *src = json_object_get(p, "source"), *owner = json_object_get(p, "owner");
+
+        if (!type || !name || !ver || strlen(ver) > VERCMP_MAX_LEN)
+                return 0;
+        if (owner && !json_is_null(owner))
+                return -1;
+        if (!strcmp(type, "deb") || !strcmp(type, "apk")) {
+                eco = !strcmp(type, "deb") ? deb : alp;
+                if (vuln__str(src, "name"))
+                        qname = vuln__str(src, "name");
+                if (!strcmp(type, "deb") && vuln__str(src, "version"))
+                        qver = vuln__str(src, "version");
+                if (!eco[0])
+                        return 0;
+        } else if ((eco = lang_eco(type))) {
+                const char *ns = vuln__str(p, "namespace");
+                if (ns && !strcmp(type, "npm") && name[0] != '@') {
+                        snprintf(full, VULN_NAME_MAX, "%s/%s", ns, name);
+                        qname = full;
+                } else if (ns && !strcmp(type, "maven")) {
+                        snprintf(full, VULN_NAME_MAX, "%s:%s", ns, name);
+                        qname = full;
+                }
+        } else {
+                return 0;
+        }
+        *ret_eco = eco;
+        *ret_name = qname;
+        *ret_ver = qver;
+        return 1;
+}
+
+/*
+ * Re-matching needs only finding keys "id\tpackage\tversion" per image, not
+ * whole findings: the cache maps (eco, name, version) to the primary ids, so
+ * a package seen in another image costs one hash lookup.
+ */
+int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_t *keys)
+{
+        const json_t *pkgs = json_object_get(rep, "packages"), *p;
+        char deb[32], alp[32], ck[VULN_NAME_MAX + VERCMP_MAX_LEN + 80], key[2048];
+        size_t i, j;
+        json_t *v;
+
+        if (!json_is_object(rep) || !vuln__str(rep, "schema") ||
+            strcmp(vuln__str(rep, "schema"), "douane.index-report/v1") || !json_is_array(pkgs) ||
+            json_array_size(pkgs) > MATCH_MAX_PKGS)
+                return dou_err_set(DOU_EINVAL, "not a douane.index-report/v1 document");
+        distro_eco(json_object_get(rep, "distribution"), deb, alp, sizeof(deb));
+        json_array_foreach(pkgs, i, p) {
+                const char *eco, *qname, *qver;
+                char full[VULN_NAME_MAX];
+                if (pkg_query(p, deb, alp, &eco, &qname, &qver, full) <= 0)
+                        continue;
+                snprintf(ck, sizeof(ck), "%s\x1f%s\x1f%s", eco, qname, qver);
+                json_t *ids = json_object_get(cache, ck);
+                if (!ids) {
+                        json_t *cands = json_array(), *undet = json_array(), *c;
+                        if (json_object_size(cache) >= 500000)
+                                json_object_clear(cache);       /* bound memory */
+                        ids = json_array();
+                        lookup(db, eco, qname, qver, cands, undet);
+                        json_array_foreach(cands, j, c)
+                                json_array_append_new(ids, json_string(primary_id(json_object_get(c, "_ids"))));
+                        json_decref(cands);
+                        json_decref(undet);
+                        json_object_set_new(cache, ck, ids);
+                }
+                json_array_foreach(ids, j, v) {
+                        snprintf(key, sizeof(key), "%s\t%s\t%s", json_string_value(v), vuln__str(p, "name"), qver);
+                        json_object_set_new(keys, key, json_true());
+                }
+        }
+        return 0;
+}
+
 static int match_one(struct vuln_db *db, const json_t *rep, const struct vuln_match_opts *o,
                      json_t **ret)
 {
@@ -473,38 +558,15 @@ static int match_one(struct vuln_db *db, const json_t *rep, const struct vuln_ma
         }
         distro_eco(json_object_get(rep, "distribution"), deb, alp, sizeof(deb));
         json_array_foreach(pkgs, i, p) {
-                const char *type = vuln__str(p, "type"), *name = vuln__str(p, "name");
-                const char *ver = vuln__str(p, "version"), *eco = NULL, *qname = name, *qver = ver;
-                const json_t *src = json_object_get(p, "source");
+                const char *eco, *qname, *qver;
                 char full[VULN_NAME_MAX];
                 json_t *cands;
+                int q = pkg_query(p, deb, alp, &eco, &qname, &qver, full);
 
-                if (!type || !name || !ver || strlen(ver) > VERCMP_MAX_LEN)
-                        continue;
-                if (!json_is_null(json_object_get(p, "owner")) && json_object_get(p, "owner")) {
+                if (q < 0)
                         skipped_owned++;
+                if (q <= 0)
                         continue;
-                }
-                if (!strcmp(type, "deb") || !strcmp(type, "apk")) {
-                        eco = !strcmp(type, "deb") ? deb : alp;
-                        if (vuln__str(src, "name"))
-                                qname = vuln__str(src, "name");
-                        if (!strcmp(type, "deb") && vuln__str(src, "version"))
-                                qver = vuln__str(src, "version");
-                        if (!eco[0])
-                                continue;
-                } else if ((eco = lang_eco(type))) {
-                        const char *ns = vuln__str(p, "namespace");
-                        if (ns && !strcmp(type, "npm") && name[0] != '@') {
-                                snprintf(full, sizeof(full), "%s/%s", ns, name);
-                                qname = full;
-                        } else if (ns && !strcmp(type, "maven")) {
-                                snprintf(full, sizeof(full), "%s:%s", ns, name);
-                                qname = full;
-                        }
-                } else {
-                        continue;
-                }
                 checked++;
                 if (o && o->cache) {
                         char key[VULN_NAME_MAX + VERCMP_MAX_LEN + 80];

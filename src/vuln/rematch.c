@@ -29,6 +29,18 @@
 #define REMATCH_REPORT_MAX (256u << 20)
 #define REMATCH_BATCH 200
 
+/* Prepare once per handle; statements are finalized by vuln_db_close(). */
+static sqlite3_stmt *stmt(struct vuln_db *db, sqlite3_stmt **slot, const char *sql)
+{
+        if (!*slot && sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+                dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+                return NULL;
+        }
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+        return *slot;
+}
+
 static const char *image_key(const json_t *r)
 {
         const char *m = vuln__str(r, "manifest"), *i = vuln__str(r, "image");
@@ -37,16 +49,16 @@ static const char *image_key(const json_t *r)
 
 static int advisory_live(struct vuln_db *db, const char *id)
 {
-        sqlite3_stmt *st;
-        int live = 0;
+        sqlite3_stmt *st = stmt(db, &db->st_live, "SELECT 1 FROM advisory WHERE id=?1 AND withdrawn IS NULL"
+                                " UNION ALL SELECT 1 FROM alias l JOIN advisory a ON a.rid=l.rid"
+                                " WHERE l.alias=?1 AND a.withdrawn IS NULL LIMIT 1");
+        int live;
 
-        if (sqlite3_prepare_v2(db->sql, "SELECT 1 FROM advisory WHERE id=?1 AND withdrawn IS NULL UNION ALL"
-                               " SELECT 1 FROM alias l JOIN advisory a ON a.rid=l.rid WHERE l.alias=?1"
-                               " AND a.withdrawn IS NULL LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        if (!st)
                 return 1;
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         live = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         return live;
 }
 
@@ -68,10 +80,11 @@ static int record(struct vuln_db *db, const char *image, const char *kind, const
                 return 0;
         *ver++ = 0;
         vuln__now(now, sizeof(now));
-        if (sqlite3_prepare_v2(db->sql, "INSERT INTO change(op, image, kind, vuln, package, version, time)"
-                               " VALUES(?1,?2,?3,?4,?5,?6,?7)", -1, &st, NULL) != SQLITE_OK)
-                return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
-        sqlite3_bind_int64(st, 1, vuln_db_last_op(db));
+        st = stmt(db, &db->st_chg_ins, "INSERT INTO change(op, image, kind, vuln, package, version, time)"
+                  " VALUES(?1,?2,?3,?4,?5,?6,?7)");
+        if (!st)
+                return DOU_EDB;
+        sqlite3_bind_int64(st, 1, db->rematch_op);
         sqlite3_bind_text(st, 2, image, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, buf, -1, SQLITE_STATIC);
@@ -79,7 +92,7 @@ static int record(struct vuln_db *db, const char *image, const char *kind, const
         sqlite3_bind_text(st, 6, ver, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         if (rc == 0 && cb) {
                 struct vuln_change c = { image, kind, buf, pkg, ver };
                 cb(ctx, &c);
@@ -87,40 +100,35 @@ static int record(struct vuln_db *db, const char *image, const char *kind, const
         return rc;
 }
 
-static int key_op(struct vuln_db *db, const char *sql, const char *image, const char *key)
+static int key_op(struct vuln_db *db, sqlite3_stmt **slot, const char *sql, const char *image,
+                  const char *key)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = stmt(db, slot, sql);
         int rc;
 
-        if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
-                return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
+        if (!st)
+                return DOU_EDB;
         sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         return rc;
 }
 
-/* Compare one result's findings with the stored keys. Returns #changes. */
-static int diff_image(struct vuln_db *db, const json_t *res, vuln_change_cb cb, void *ctx)
+#define SQL_IF_DEL "DELETE FROM image_finding WHERE image=?1 AND key=?2"
+#define SQL_IF_INS "INSERT OR IGNORE INTO image_finding(image, key) VALUES(?1, ?2)"
+
+/* Compare an image's finding keys (consumed) with the stored ones. Returns #changes. */
+static int diff_image(struct vuln_db *db, const char *image, json_t *now, vuln_change_cb cb, void *ctx)
 {
-        const char *image = image_key(res);
-        json_t *now = json_object(), *f, *v;
+        json_t *v;
         sqlite3_stmt *st;
         int changes = 0, baseline = 1, rc = 0;
-        size_t i;
         const char *k;
 
-        json_array_foreach(json_object_get(res, "findings"), i, f) {
-                char key[2048];
-                snprintf(key, sizeof(key), "%s\t%s\t%s", vuln__str(f, "id"),
-                         vuln__str(json_object_get(f, "package"), "name"), vuln__str(f, "installed_version"));
-                json_object_set_new(now, key, json_true());
-        }
-        if (sqlite3_prepare_v2(db->sql, "SELECT key FROM image_finding WHERE image=?1", -1, &st, NULL) != SQLITE_OK) {
-                json_decref(now);
+        /* the select stays open while rows are deleted: a statement of its own */
+        if (sqlite3_prepare_v2(db->sql, "SELECT key FROM image_finding WHERE image=?1", -1, &st, NULL) != SQLITE_OK)
                 return dou_err_set(DOU_EDB, "sqlite: %s", sqlite3_errmsg(db->sql));
-        }
         sqlite3_bind_text(st, 1, image, -1, SQLITE_STATIC);
         while (rc >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 const char *key = (const char *)sqlite3_column_text(st, 0);
@@ -135,12 +143,12 @@ static int diff_image(struct vuln_db *db, const json_t *res, vuln_change_cb cb, 
                 snprintf(id, sizeof(id), "%.*s", (int)strcspn(key, "\t"), key);
                 rc = record(db, image, advisory_live(db, id) ? "fixed" : "withdrawn", key, cb, ctx);
                 if (rc == 0)
-                        rc = key_op(db, "DELETE FROM image_finding WHERE image=?1 AND key=?2", image, key);
+                        rc = key_op(db, &db->st_if_del, SQL_IF_DEL, image, key);
                 changes++;
         }
         sqlite3_finalize(st);
         if (baseline && rc == 0)
-                rc = key_op(db, "INSERT OR IGNORE INTO image_finding(image, key) VALUES(?1, ?2)", image, "");
+                rc = key_op(db, &db->st_if_ins, SQL_IF_INS, image, "");
         json_object_foreach(now, k, v) {
                 if (rc < 0)
                         break;
@@ -149,37 +157,39 @@ static int diff_image(struct vuln_db *db, const json_t *res, vuln_change_cb cb, 
                         changes++;
                 }
                 if (rc == 0)
-                        rc = key_op(db, "INSERT OR IGNORE INTO image_finding(image, key) VALUES(?1, ?2)", image, k);
+                        rc = key_op(db, &db->st_if_ins, SQL_IF_INS, image, k);
         }
-        json_decref(now);
         return rc < 0 ? rc : changes;
 }
 
 static int rematch_cached(struct vuln_db *db, const json_t *report, json_t *cache, vuln_change_cb cb,
                           void *ctx)
 {
-        struct vuln_match_opts o = { .cache = cache };
-        json_t *vr = NULL, *r;
-        size_t i;
-        int rc, total = 0;
+        json_t *own = cache ? NULL : json_object(), *r;
+        size_t i, n = json_is_array(report) ? json_array_size(report) : 1;
+        int rc = 0, total = 0;
 
-        if ((rc = vuln_match_report(db, report, &o, &vr)) < 0)
-                return rc;
-        json_array_foreach(json_object_get(vr, "results"), i, r) {
-                if ((rc = diff_image(db, r, cb, ctx)) < 0) {
-                        json_decref(vr);
-                        return rc;
+        if (n == 0)
+                return DOU_EINVAL;
+        for (i = 0; i < n && rc >= 0; i++) {
+                r = json_is_array(report) ? json_array_get(report, i) : (json_t *)report;
+                json_t *keys = json_object();
+                if ((rc = vuln__match_keys(db, r, cache ? cache : own, keys)) == 0) {
+                        rc = diff_image(db, image_key(r), keys, cb, ctx);
+                        if (rc > 0)
+                                total += rc;
                 }
-                total += rc;
+                json_decref(keys);
         }
-        json_decref(vr);
-        return total;
+        json_decref(own);
+        return rc < 0 ? rc : total;
 }
 
 int vuln_rematch_one(struct vuln_db *db, const json_t *report, vuln_change_cb cb, void *ctx)
 {
         int rc, n;
 
+        db->rematch_op = vuln_db_last_op(db);
         if ((rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0)
                 return rc;
         n = rematch_cached(db, report, NULL, cb, ctx);
@@ -198,6 +208,7 @@ int vuln_rematch_iter(struct vuln_db *db, vuln_report_next next, void *nctx, vul
         json_t *cache = json_object(), *rep;
         int total = 0, rc = 0, inbatch = 0;
 
+        db->rematch_op = vuln_db_last_op(db);
         while (rc >= 0 && (rep = next(nctx))) {
                 if (!inbatch && (rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0) {
                         json_decref(rep);

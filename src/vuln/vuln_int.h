@@ -35,13 +35,18 @@ struct vuln_db {
         sqlite3 *sql;
         sqlite3_stmt *st_find, *st_ins_adv, *st_upd_adv, *st_seen, *st_del_aff,
                 *st_del_alias, *st_ins_aff, *st_ins_alias, *st_change, *st_match;
+        /* re-matching (rematch.c), prepared on first use */
+        sqlite3_stmt *st_if_sel, *st_if_ins, *st_if_del, *st_chg_ins, *st_live;
+        int64_t rematch_op;     /* operation the current re-match is attributed to */
         /* the load in progress (one at a time per handle) */
         char *source;
         int64_t op;
         char started[32];
         struct vuln_load_stats st;
 };
-void vuln__now(char *buf, size_t len);          /* RFC 3339 UTC */
+void vuln__now(char *buf, size_t len);
+/* Finding keys ("id\tpackage\tversion" -> true) of one index report (match.c). */
+int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_t *keys);          /* RFC 3339 UTC */
 int vuln__exec(struct vuln_db *db, const char *sql);
 
 /* Read a file of at most max bytes. */
