@@ -37,19 +37,26 @@ static int dpkg_parse(const char *s, struct dpkg_ver *v)
         v->epoch = "0";
         v->epoch_len = 1;
         if (colon) {
-                size_t el = (size_t)(colon - s);
+                /* dpkg reads the epoch with strtol(): an optional sign, then digits */
+                const char *e = s;
+                int neg = 0;
+                if (*e == '+' || *e == '-')
+                        neg = *e++ == '-';
+                size_t el = (size_t)(colon - e);
                 if (el == 0)
                         return dou_err_set(DOU_EINVAL, "dpkg: epoch in version is empty: %s", s);
                 for (size_t i = 0; i < el; i++)
-                        if (!vercmp__is_digit(s[i]))
+                        if (!vercmp__is_digit(e[i]))
                                 return dou_err_set(DOU_EINVAL, "dpkg: epoch in version is not a number: %s", s);
+                if (neg && vercmp__digits(e, el, "0", 1) != 0)
+                        return dou_err_set(DOU_EINVAL, "dpkg: epoch in version is negative: %s", s);
                 /* dpkg stores the epoch in an int */
                 static const char int_max[] = "2147483647";
-                if (vercmp__digits(s, el, int_max, sizeof(int_max) - 1) > 0)
+                if (vercmp__digits(e, el, int_max, sizeof(int_max) - 1) > 0)
                         return dou_err_set(DOU_EINVAL, "dpkg: epoch in version is too big: %s", s);
                 if (colon[1] == '\0')
                         return dou_err_set(DOU_EINVAL, "dpkg: nothing after colon in version: %s", s);
-                v->epoch = s;
+                v->epoch = e;
                 v->epoch_len = el;
                 start = colon + 1;
         }

@@ -62,6 +62,8 @@ TEST(dpkg)
         EQ(e, "1.0", "1.0-0");
         EQ(e, "1.00", "1.0");
         EQ(e, "01:1", "1:1");
+        EQ(e, "+2:1.0", "2:1.0");       /* dpkg reads epochs with strtol() */
+        EQ(e, "-0:1.0", "1.0");
         LT(e, "1.2.3", "1.2.3.0");
         LT(e, "1:2:3", "1:2:4");        /* ':' allowed in upstream after an epoch */
         LT(e, "1.0-a-1", "1.0-a-2");    /* revision starts at the last '-' */
@@ -71,6 +73,8 @@ TEST(dpkg)
         BAD(e, "1:");
         BAD(e, "1.0-");
         BAD(e, "a:1.0");
+        BAD(e, "-1:1.0");
+        BAD(e, "+:1.0");
         BAD(e, "2147483648:1.0");
         BAD(e, "1.0_1");
         BAD(e, "1.0-1:2");

@@ -11,7 +11,7 @@
 # ../shared/feeds, this machine's installed packages and synthetic traps.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=$here/../../../data/vercmp
+out=${OUT:-$here/../../../data/vercmp}
 N=${N:-6000}
 mkdir -p "$out"
 tmp=$(mktemp -d)
