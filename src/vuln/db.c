@@ -49,6 +49,8 @@ static const char schema[] =
         "CREATE INDEX IF NOT EXISTS op_change_by_op ON op_change(op);"
         "CREATE TABLE IF NOT EXISTS image_finding(image TEXT NOT NULL, key TEXT NOT NULL,"
         " PRIMARY KEY(image, key)) WITHOUT ROWID;"
+        "CREATE TABLE IF NOT EXISTS report_cache(file TEXT PRIMARY KEY, mtime INT, size INT,"
+        " blob TEXT);"
         "CREATE TABLE IF NOT EXISTS change(id INTEGER PRIMARY KEY, op INTEGER, image TEXT,"
         " kind TEXT, vuln TEXT, package TEXT, version TEXT, time TEXT);";
 
@@ -128,7 +130,8 @@ struct vuln_db *vuln_db_close(struct vuln_db *db)
         sqlite3_stmt *all[] = { db->st_find, db->st_ins_adv, db->st_upd_adv, db->st_seen,
                                 db->st_del_aff, db->st_del_alias, db->st_ins_aff,
                                 db->st_ins_alias, db->st_change, db->st_match, db->st_if_sel,
-                                db->st_if_ins, db->st_if_del, db->st_chg_ins, db->st_live };
+                                db->st_if_ins, db->st_if_del, db->st_chg_ins, db->st_live,
+                                db->st_rc_get, db->st_rc_put };
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
                 sqlite3_finalize(all[i]);
         if (db->source)

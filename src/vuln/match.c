@@ -502,42 +502,126 @@ static int pkg_query(const json_t *p, const char *deb, const char *alp, const ch
  * whole findings: the cache maps (eco, name, version) to the primary ids, so
  * a package seen in another image costs one hash lookup.
  */
+int vuln__keys_for(struct vuln_db *db, json_t *cache, const char *eco, const char *qname,
+                   const char *qver, const char *name, json_t *keys)
+{
+        char ck[VULN_NAME_MAX * 2 + VERCMP_MAX_LEN + 80], key[2048];
+        json_t *ids, *v;
+        size_t j;
+
+        snprintf(ck, sizeof(ck), "%s\x1f%s\x1f%s", eco, qname, qver);
+        ids = json_object_get(cache, ck);
+        if (!ids) {
+                json_t *cands = json_array(), *undet = json_array(), *c;
+                if (json_object_size(cache) >= 500000)
+                        json_object_clear(cache);       /* bound memory */
+                ids = json_array();
+                lookup(db, eco, qname, qver, cands, undet);
+                json_array_foreach(cands, j, c)
+                        json_array_append_new(ids, json_string(primary_id(json_object_get(c, "_ids"))));
+                json_decref(cands);
+                json_decref(undet);
+                json_object_set_new(cache, ck, ids);
+        }
+        json_array_foreach(ids, j, v) {
+                snprintf(key, sizeof(key), "%s\t%s\t%s", json_string_value(v), name, qver);
+                json_object_set_new(keys, key, json_true());
+        }
+        return 0;
+}
+
+static int report_ok(const json_t *rep)
+{
+        const json_t *pkgs = json_object_get(rep, "packages");
+
+        return json_is_object(rep) && vuln__str(rep, "schema") &&
+               !strcmp(vuln__str(rep, "schema"), "douane.index-report/v1") && json_is_array(pkgs) &&
+               json_array_size(pkgs) <= MATCH_MAX_PKGS;
+}
+
 int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_t *keys)
 {
-        const json_t *pkgs = json_object_get(rep, "packages"), *p;
-        char deb[32], alp[32], ck[VULN_NAME_MAX + VERCMP_MAX_LEN + 80], key[2048];
-        size_t i, j;
-        json_t *v;
+        const json_t *p;
+        char deb[32], alp[32];
+        size_t i;
 
-        if (!json_is_object(rep) || !vuln__str(rep, "schema") ||
-            strcmp(vuln__str(rep, "schema"), "douane.index-report/v1") || !json_is_array(pkgs) ||
-            json_array_size(pkgs) > MATCH_MAX_PKGS)
+        if (!report_ok(rep))
                 return dou_err_set(DOU_EINVAL, "not a douane.index-report/v1 document");
         distro_eco(json_object_get(rep, "distribution"), deb, alp, sizeof(deb));
-        json_array_foreach(pkgs, i, p) {
+        json_array_foreach(json_object_get(rep, "packages"), i, p) {
                 const char *eco, *qname, *qver;
                 char full[VULN_NAME_MAX];
-                if (pkg_query(p, deb, alp, &eco, &qname, &qver, full) <= 0)
-                        continue;
-                snprintf(ck, sizeof(ck), "%s\x1f%s\x1f%s", eco, qname, qver);
-                json_t *ids = json_object_get(cache, ck);
-                if (!ids) {
-                        json_t *cands = json_array(), *undet = json_array(), *c;
-                        if (json_object_size(cache) >= 500000)
-                                json_object_clear(cache);       /* bound memory */
-                        ids = json_array();
-                        lookup(db, eco, qname, qver, cands, undet);
-                        json_array_foreach(cands, j, c)
-                                json_array_append_new(ids, json_string(primary_id(json_object_get(c, "_ids"))));
-                        json_decref(cands);
-                        json_decref(undet);
-                        json_object_set_new(cache, ck, ids);
+                if (pkg_query(p, deb, alp, &eco, &qname, &qver, full) > 0)
+                        vuln__keys_for(db, cache, eco, qname, qver, vuln__str(p, "name"), keys);
+        }
+        return 0;
+}
+
+static int has_sep(const char *s)
+{
+        return strpbrk(s, "\t\n") != NULL;
+}
+
+/*
+ * The match-relevant projection of an index report (object or array):
+ * "I\t<image key>\n" per image, then "P\t<eco>\t<name>\t<version>\t<binary>\n"
+ * per matchable package. Re-matching stores it so an unchanged report is
+ * never parsed again. Packages whose fields hold tabs/newlines are left out.
+ */
+int vuln__report_blob(const json_t *report, char **ret, size_t *ret_len)
+{
+        size_t n = json_is_array(report) ? json_array_size(report) : 1, cap = 4096, len = 0;
+        char *b = malloc(cap);
+
+        if (!b)
+                return dou_err_set(DOU_ENOMEM, "out of memory");
+        if (n == 0) {
+                free(b);
+                return dou_err_set(DOU_EINVAL, "empty report array");
+        }
+        for (size_t r = 0; r < n; r++) {
+                const json_t *rep = json_is_array(report) ? json_array_get(report, r) : report, *p;
+                const char *img = vuln__str(rep, "manifest") ? vuln__str(rep, "manifest")
+                                : vuln__str(rep, "image") ? vuln__str(rep, "image") : "unknown";
+                char deb[32], alp[32];
+                size_t i;
+                if (!report_ok(rep) || has_sep(img)) {
+                        free(b);
+                        return dou_err_set(DOU_EINVAL, "not a douane.index-report/v1 document");
                 }
-                json_array_foreach(ids, j, v) {
-                        snprintf(key, sizeof(key), "%s\t%s\t%s", json_string_value(v), vuln__str(p, "name"), qver);
-                        json_object_set_new(keys, key, json_true());
+                distro_eco(json_object_get(rep, "distribution"), deb, alp, sizeof(deb));
+                for (i = (size_t)-1; i == (size_t)-1 || i < json_array_size(json_object_get(rep, "packages")); i++) {
+                        const char *eco = "", *qname = img, *qver = "", *name = "";
+                        char full[VULN_NAME_MAX];
+                        int img_line = i == (size_t)-1;
+                        if (!img_line) {
+                                p = json_array_get(json_object_get(rep, "packages"), i);
+                                if (pkg_query(p, deb, alp, &eco, &qname, &qver, full) <= 0)
+                                        continue;
+                                name = vuln__str(p, "name");
+                                if (has_sep(qname) || has_sep(qver) || has_sep(name))
+                                        continue;
+                        }
+                        size_t need = strlen(eco) + strlen(qname) + strlen(qver) + strlen(name) + 16;
+                        if (len + need > cap) {
+                                size_t nc = (cap + need) * 2;
+                                char *nb = nc > (256u << 20) ? NULL : realloc(b, nc);
+                                if (!nb) {
+                                        free(b);
+                                        return dou_err_set(DOU_ETOOBIG, "report projection too large");
+                                }
+                                b = nb;
+                                cap = nc;
+                        }
+                        if (img_line)
+                                len += (size_t)snprintf(b + len, cap - len, "I\t%s\n", img);
+                        else
+                                len += (size_t)snprintf(b + len, cap - len, "P\t%s\t%s\t%s\t%s\n", eco, qname, qver, name);
                 }
         }
+        b[len] = 0;
+        *ret = b;
+        *ret_len = len;
         return 0;
 }
 

@@ -11,7 +11,9 @@
  * affected). Change rows carry the DB's last operation id.
  * Matching results are cached per (ecosystem, package, version) for one
  * rematch run: stored images share most packages, so 10,000 images cost
- * far less than 10,000 independent scans. No layer is ever read.
+ * far less than 10,000 independent scans. No layer is ever read, and a
+ * report file whose size and mtime did not change is not even parsed again:
+ * its match-relevant projection (vuln__report_blob) is kept in report_cache.
  */
 #include "vuln/vuln_int.h"
 #include "util/err.h"
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,46 +239,139 @@ int vuln_rematch_iter(struct vuln_db *db, vuln_report_next next, void *nctx, vul
         return rc < 0 ? rc : total;
 }
 
-struct dir_iter {
-        DIR *d;
-        const char *dir;
-};
-
-/* Next *.json report in the directory; unreadable files are skipped. */
-static json_t *dir_next(void *ctx)
+/* Re-match one projection (vuln__report_blob); blob is modified. */
+static int rematch_blob(struct vuln_db *db, char *blob, json_t *cache, vuln_change_cb cb, void *ctx)
 {
-        struct dir_iter *it = ctx;
-        struct dirent *e;
-        char path[4096];
+        char *line = blob, *image = NULL;
+        json_t *keys = NULL;
+        int rc = 0, total = 0;
 
-        while ((e = readdir(it->d))) {
-                size_t n = strlen(e->d_name), len = 0;
-                char *buf = NULL;
-                json_t *rep;
-                if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".json"))
-                        continue;
-                if (snprintf(path, sizeof(path), "%s/%s", it->dir, e->d_name) >= (int)sizeof(path))
-                        continue;
-                if (fs_read_small(path, REMATCH_REPORT_MAX, &buf, &len) < 0)
-                        continue;
-                rep = json_loadb(buf, len, 0, NULL);
-                free(buf);
-                if (rep)
-                        return rep;
+        while (rc >= 0 && line && *line) {
+                char *nl = strchr(line, '\n'), *f[5];
+                int nf = 0;
+                if (nl)
+                        *nl = 0;
+                for (char *t = line; nf < 5; nf++) {
+                        f[nf] = t;
+                        t = strchr(t, '\t');
+                        if (!t) {
+                                nf++;
+                                break;
+                        }
+                        *t++ = 0;
+                }
+                if (f[0][0] == 'I' && nf == 2) {
+                        if (keys) {
+                                rc = diff_image(db, image, keys, cb, ctx);
+                                total += rc > 0 ? rc : 0;
+                                json_decref(keys);
+                        }
+                        keys = json_object();
+                        image = f[1];
+                } else if (f[0][0] == 'P' && nf == 5 && keys) {
+                        vuln__keys_for(db, cache, f[1], f[2], f[3], f[4], keys);
+                }
+                line = nl ? nl + 1 : NULL;
         }
-        return NULL;
+        if (keys && rc >= 0) {
+                rc = diff_image(db, image, keys, cb, ctx);
+                total += rc > 0 ? rc : 0;
+        }
+        json_decref(keys);
+        return rc < 0 ? rc : total;
+}
+
+/*
+ * The projection of the report file at path: from report_cache when the
+ * file's size and mtime are unchanged, else parsed (and cached). NULL when
+ * the file is unreadable or not an index report.
+ */
+static char *report_projection(struct vuln_db *db, const char *path)
+{
+        struct stat stt;
+        sqlite3_stmt *st;
+        char *blob = NULL, *buf = NULL;
+        size_t len = 0, blen = 0;
+        json_t *rep;
+        int64_t mt;
+
+        if (stat(path, &stt) < 0 || !S_ISREG(stt.st_mode))
+                return NULL;
+        mt = (int64_t)stt.st_mtim.tv_sec * 1000000000 + stt.st_mtim.tv_nsec;
+        if ((st = stmt(db, &db->st_rc_get, "SELECT blob FROM report_cache WHERE file=?1 AND mtime=?2 AND size=?3"))) {
+                sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, mt);
+                sqlite3_bind_int64(st, 3, (int64_t)stt.st_size);
+                if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+                        blob = strdup((const char *)sqlite3_column_text(st, 0));
+                sqlite3_reset(st);
+                if (blob)
+                        return blob;
+        }
+        if (fs_read_small(path, REMATCH_REPORT_MAX, &buf, &len) < 0)
+                return NULL;
+        rep = json_loadb(buf, len, 0, NULL);
+        free(buf);
+        if (!rep)
+                return NULL;
+        if (vuln__report_blob(rep, &blob, &blen) < 0)
+                blob = NULL;
+        json_decref(rep);
+        if (blob && (st = stmt(db, &db->st_rc_put, "INSERT OR REPLACE INTO report_cache(file, mtime, size, blob)"
+                               " VALUES(?1, ?2, ?3, ?4)"))) {
+                sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st, 2, mt);
+                sqlite3_bind_int64(st, 3, (int64_t)stt.st_size);
+                sqlite3_bind_text(st, 4, blob, (int)blen, SQLITE_STATIC);
+                sqlite3_step(st);
+                sqlite3_reset(st);
+        }
+        return blob;
 }
 
 int vuln_rematch_all(struct vuln_db *db, const char *dir, vuln_change_cb cb, void *ctx)
 {
-        struct dir_iter it = { opendir(dir), dir };
-        int rc;
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        json_t *cache;
+        char path[4096];
+        int total = 0, rc = 0, inbatch = 0;
 
-        if (!it.d)
+        if (!d)
                 return dou_err_errno(DOU_EIO, "open %s", dir);
-        rc = vuln_rematch_iter(db, dir_next, &it, cb, ctx);
-        closedir(it.d);
-        return rc;
+        cache = json_object();
+        db->rematch_op = vuln_db_last_op(db);
+        while (rc >= 0 && (e = readdir(d))) {
+                size_t n = strlen(e->d_name);
+                char *blob;
+                if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".json"))
+                        continue;
+                if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+                        continue;
+                if (!inbatch && (rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0)
+                        break;
+                inbatch++;
+                if (!(blob = report_projection(db, path)))
+                        continue;       /* unreadable or not an index report: skipped */
+                int c = rematch_blob(db, blob, cache, cb, ctx);
+                free(blob);
+                if (c < 0) {
+                        rc = c;
+                        vuln__exec(db, "ROLLBACK");
+                        inbatch = 0;
+                        break;
+                }
+                total += c;
+                if (inbatch >= REMATCH_BATCH) {
+                        rc = vuln__exec(db, "COMMIT");
+                        inbatch = 0;
+                }
+        }
+        closedir(d);
+        json_decref(cache);
+        if (inbatch && rc >= 0)
+                rc = vuln__exec(db, "COMMIT");
+        return rc < 0 ? rc : total;
 }
 
 int vuln_changes_list(struct vuln_db *db, int64_t since, size_t limit, json_t **ret)

@@ -36,7 +36,7 @@ struct vuln_db {
         sqlite3_stmt *st_find, *st_ins_adv, *st_upd_adv, *st_seen, *st_del_aff,
                 *st_del_alias, *st_ins_aff, *st_ins_alias, *st_change, *st_match;
         /* re-matching (rematch.c), prepared on first use */
-        sqlite3_stmt *st_if_sel, *st_if_ins, *st_if_del, *st_chg_ins, *st_live;
+        sqlite3_stmt *st_if_sel, *st_if_ins, *st_if_del, *st_chg_ins, *st_live, *st_rc_get, *st_rc_put;
         int64_t rematch_op;     /* operation the current re-match is attributed to */
         /* the load in progress (one at a time per handle) */
         char *source;
@@ -46,7 +46,11 @@ struct vuln_db {
 };
 void vuln__now(char *buf, size_t len);
 /* Finding keys ("id\tpackage\tversion" -> true) of one index report (match.c). */
-int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_t *keys);          /* RFC 3339 UTC */
+int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_t *keys);
+int vuln__keys_for(struct vuln_db *db, json_t *cache, const char *eco, const char *qname,
+                   const char *qver, const char *name, json_t *keys);
+/* Match-relevant projection of an index report (see match.c); *ret malloc'd. */
+int vuln__report_blob(const json_t *report, char **ret, size_t *ret_len);          /* RFC 3339 UTC */
 int vuln__exec(struct vuln_db *db, const char *sql);
 
 /* Read a file of at most max bytes. */
