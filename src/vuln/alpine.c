@@ -52,7 +52,8 @@ static bool is_vendor_id(const char *s, size_t n)
         size_t i = 0;
         bool digits = false;
 
-        while (i < n && (isalpha((unsigned char)s[i]) || (i && s[i] == '-' && isalpha((unsigned char)s[i + 1]))))
+        while (i < n && (isalpha((unsigned char)s[i]) ||
+                         (i && s[i] == '-' && i + 1 < n && isalpha((unsigned char)s[i + 1]))))
                 i++;
         if (i == 0 || i >= n || s[i] != '-')
                 return false;

@@ -137,6 +137,7 @@ struct vuln_db *vuln_db_close(struct vuln_db *db)
         if (db->source)
                 vuln_db_load_abort(db, "handle closed during load");
         sqlite3_close(db->sql);
+        json_decref(db->pkgsets);
         free(db->source);
         free(db);
         return NULL;

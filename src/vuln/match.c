@@ -278,6 +278,43 @@ static json_t *col(sqlite3_stmt *st, int i)
         return s ? json_string((const char *)s) : json_null();
 }
 
+/* Does any advisory name (eco, norm)? Built per ecosystem on first use. */
+static int has_advisories(struct vuln_db *db, const char *eco, const char *norm)
+{
+        json_t *set;
+
+        if (!db->pkgsets)
+                db->pkgsets = json_object();
+        set = json_object_get(db->pkgsets, eco);
+        if (!set) {
+                sqlite3_stmt *st;
+                set = json_object();
+                if (sqlite3_prepare_v2(db->sql, "SELECT DISTINCT package FROM affected WHERE ecosystem=?1",
+                                       -1, &st, NULL) != SQLITE_OK) {
+                        json_decref(set);
+                        return 1;       /* cannot tell: let the lookup decide */
+                }
+                sqlite3_bind_text(st, 1, eco, -1, SQLITE_STATIC);
+                while (sqlite3_step(st) == SQLITE_ROW)
+                        json_object_set_new(set, (const char *)sqlite3_column_text(st, 0), json_true());
+                sqlite3_finalize(st);
+                json_object_set_new(db->pkgsets, eco, set);
+        }
+        return json_object_get(set, norm) != NULL;
+}
+
+/* Drop the name sets when the data changed since they were built. */
+static void pkgsets_check(struct vuln_db *db)
+{
+        int64_t op = vuln_db_last_op(db);
+
+        if (db->pkgsets && op != db->pkgsets_op) {
+                json_decref(db->pkgsets);
+                db->pkgsets = NULL;
+        }
+        db->pkgsets_op = op;
+}
+
 /* Candidate findings for one (ecosystem, name, version). */
 static int lookup(struct vuln_db *db, const char *eco, const char *name, const char *ver,
                   json_t *cands, json_t *undetermined)
@@ -286,7 +323,8 @@ static int lookup(struct vuln_db *db, const char *eco, const char *name, const c
         int vc = vuln__eco_vercmp(eco);
         char norm[VULN_NAME_MAX];
 
-        if (vc < 0 || vuln_name_normalize(eco, name, norm, sizeof(norm)) < 0)
+        if (vc < 0 || vuln_name_normalize(eco, name, norm, sizeof(norm)) < 0 ||
+            !has_advisories(db, eco, norm))
                 return 0;
         sqlite3_bind_text(st, 1, eco, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
@@ -502,6 +540,11 @@ static int pkg_query(const json_t *p, const char *deb, const char *alp, const ch
  * whole findings: the cache maps (eco, name, version) to the primary ids, so
  * a package seen in another image costs one hash lookup.
  */
+void vuln__pkgsets_check(struct vuln_db *db)
+{
+        pkgsets_check(db);
+}
+
 int vuln__keys_for(struct vuln_db *db, json_t *cache, const char *eco, const char *qname,
                    const char *qver, const char *name, json_t *keys)
 {
@@ -719,6 +762,7 @@ int vuln_match_report(struct vuln_db *db, const json_t *report, const struct vul
         /* one read transaction for the whole report: no lock round trip per lookup */
         if (sqlite3_get_autocommit(db->sql) && vuln__exec(db, "BEGIN") == 0)
                 txn = 1;
+        pkgsets_check(db);
 
         if (json_is_array(report)) {
                 json_array_foreach(report, i, r) {

@@ -193,6 +193,7 @@ int vuln_rematch_one(struct vuln_db *db, const json_t *report, vuln_change_cb cb
         int rc, n;
 
         db->rematch_op = vuln_db_last_op(db);
+        vuln__pkgsets_check(db);
         if ((rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0)
                 return rc;
         n = rematch_cached(db, report, NULL, cb, ctx);
@@ -212,6 +213,7 @@ int vuln_rematch_iter(struct vuln_db *db, vuln_report_next next, void *nctx, vul
         int total = 0, rc = 0, inbatch = 0;
 
         db->rematch_op = vuln_db_last_op(db);
+        vuln__pkgsets_check(db);
         while (rc >= 0 && (rep = next(nctx))) {
                 if (!inbatch && (rc = vuln__exec(db, "BEGIN IMMEDIATE")) < 0) {
                         json_decref(rep);
@@ -341,6 +343,7 @@ int vuln_rematch_all(struct vuln_db *db, const char *dir, vuln_change_cb cb, voi
                 return dou_err_errno(DOU_EIO, "open %s", dir);
         cache = json_object();
         db->rematch_op = vuln_db_last_op(db);
+        vuln__pkgsets_check(db);
         while (rc >= 0 && (e = readdir(d))) {
                 size_t n = strlen(e->d_name);
                 char *blob;

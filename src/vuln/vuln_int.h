@@ -38,6 +38,11 @@ struct vuln_db {
         /* re-matching (rematch.c), prepared on first use */
         sqlite3_stmt *st_if_sel, *st_if_ins, *st_if_del, *st_chg_ins, *st_live, *st_rc_get, *st_rc_put;
         int64_t rematch_op;     /* operation the current re-match is attributed to */
+        /* names that have advisories, per ecosystem ({eco: {name: true}}), valid
+         * while the DB's last operation is pkgsets_op: most installed packages
+         * have no advisory at all and skip the SQL lookup */
+        json_t *pkgsets;
+        int64_t pkgsets_op;
         /* the load in progress (one at a time per handle) */
         char *source;
         int64_t op;
@@ -47,6 +52,7 @@ struct vuln_db {
 void vuln__now(char *buf, size_t len);
 /* Finding keys ("id\tpackage\tversion" -> true) of one index report (match.c). */
 int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_t *keys);
+void vuln__pkgsets_check(struct vuln_db *db);
 int vuln__keys_for(struct vuln_db *db, json_t *cache, const char *eco, const char *qname,
                    const char *qver, const char *name, json_t *keys);
 /* Match-relevant projection of an index report (see match.c); *ret malloc'd. */

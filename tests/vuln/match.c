@@ -335,6 +335,33 @@ TEST(outputs_render)
         json_decref(vr);
 }
 
+TEST(same_handle_sees_updates)
+{
+        if (!get_db())
+                SKIP("no db");
+        /* zlib has no Debian:12 advisory in the OSV feed; the tracker fixture adds
+         * CVE-2023-45853 (will-not-fix). The name set cached by the first match
+         * must not hide it after the update on the same handle. */
+        json_t *vr = run(report1("debian", "12", "deb", "zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"), NULL);
+        CHECK_INT(json_array_size(findings(vr)), 0);
+        json_decref(vr);
+        struct vuln_load_stats st;
+        CHECK_INT(vuln_load_file(get_db(), "debian", VULN_DATA "/tracker.json", NULL, &st), 0);
+        vr = run(report1("debian", "12", "deb", "zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"), NULL);
+        json_t *f = find(vr, "CVE-2023-45853");
+        CHECK(f != NULL);
+        if (f) {
+                CHECK_STR(json_string_value(json_object_get(f, "status")), "will-not-fix");
+                CHECK(json_is_null(json_object_get(f, "fixed_version")));
+        }
+        json_decref(vr);
+        /* --only-fixed drops it */
+        struct vuln_match_opts o = { .only_fixed = 1 };
+        vr = run(report1("debian", "12", "deb", "zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"), &o);
+        CHECK_INT(json_array_size(findings(vr)), 0);
+        json_decref(vr);
+}
+
 TEST(zz_cleanup)
 {
         vuln_db_close(db);
