@@ -6,8 +6,8 @@
  * Batch mode reads "A<TAB>B" lines from stdin and answers each on its own
  * output line, so results stay aligned with the input even when a line is
  * bad ("error: ..." is printed in its place and the run goes on). Lines
- * are read into a fixed buffer; a longer line is an error, never a
- * reason to allocate.
+ * are read byte by byte into a fixed buffer, so a NUL inside a line is
+ * seen and a longer line is an error, never a reason to allocate.
  */
 #include "cli/cli.h"
 #include "vuln/vercmp/vercmp.h"
@@ -35,28 +35,55 @@ static void vercmp_usage(FILE *f)
                 "exit status: 0 ok, 2 usage error, 4 invalid version or range\n");
 }
 
+enum { LINE_EOF, LINE_OK, LINE_LONG };
+
+/*
+ * Read one line (without its "\n" or "\r\n") into buf, at most cap-1 bytes;
+ * a longer line is consumed and reported as LINE_LONG. *ret_nul tells
+ * whether the line held a NUL byte, which fgets() would hide.
+ */
+static int read_line(char *buf, size_t cap, size_t *ret_len, int *ret_nul)
+{
+        size_t n = 0;
+        int c, nul = 0, any = 0;
+
+        while ((c = getc_unlocked(stdin)) != EOF) {
+                any = 1;
+                if (c == '\n')
+                        break;
+                if (c == '\0')
+                        nul = 1;
+                if (n < cap - 1)
+                        buf[n] = (char)c;
+                n++;
+        }
+        if (!any)
+                return LINE_EOF;
+        if (n >= cap)
+                return LINE_LONG;
+        if (n && buf[n - 1] == '\r')
+                n--;
+        buf[n] = '\0';
+        *ret_len = n;
+        *ret_nul = nul;
+        return LINE_OK;
+}
+
 static int vercmp_batch(enum vercmp_eco eco)
 {
-        char line[VERCMP_LINE_MAX + 2];
-        int any_bad = 0;
+        char line[VERCMP_LINE_MAX + 1];
+        int any_bad = 0, st, nul;
         unsigned long lineno = 0;
+        size_t len;
 
-        while (fgets(line, sizeof(line), stdin)) {
-                size_t len = strlen(line);
+        while ((st = read_line(line, sizeof(line), &len, &nul)) != LINE_EOF) {
                 lineno++;
-                if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-                        int ch;
-                        while ((ch = getchar()) != EOF && ch != '\n')
-                                ;
+                if (st == LINE_LONG) {
                         printf("error: line %lu longer than %d bytes\n", lineno, VERCMP_LINE_MAX);
                         any_bad = 1;
                         continue;
                 }
-                if (len && line[len - 1] == '\n')
-                        line[--len] = '\0';
-                if (len && line[len - 1] == '\r')
-                        line[--len] = '\0';
-                if (strlen(line) != len) {
+                if (nul) {
                         printf("error: line %lu contains a NUL byte\n", lineno);
                         any_bad = 1;
                         continue;

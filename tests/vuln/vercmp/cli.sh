@@ -18,7 +18,7 @@ t() {   # t NAME WANT_EXIT WANT_STDOUT CMD...   (stdin from $IN if set)
     fail=$((fail + 1))
   fi
 }
-echo "1..16"
+echo "1..18"
 t "dpkg tilde"        0 "-1" "$bin" vercmp dpkg 1.0~rc1 1.0
 t "dpkg backport"     0 "1"  "$bin" vercmp dpkg 2.36-9+deb12u4 2.36-9+deb12u3
 t "equal"             0 "0"  "$bin" vercmp pep440 1.0 1.0.0
@@ -32,6 +32,10 @@ IN='1.0\t2.0\n2.0\t1.0\n1.0\t1.0\n' \
 t "batch"             0 "-1\n1\n0" "$bin" vercmp --batch maven
 IN='1.0\t2.0\nnotab\n1.0\t\n3\t2\n' \
 t "batch bad lines"   4 "-1\nerror: line 2 has no TAB between the two versions\nerror: dpkg: empty version\n1" "$bin" vercmp --batch dpkg
+IN='1.0\0x\t2.0\n1\t2\n' \
+t "batch NUL byte"    4 "error: line 1 contains a NUL byte\n-1" "$bin" vercmp --batch dpkg
+IN="$(head -c 3000 /dev/zero | tr '\0' 1)\t1\n1\t1\n" \
+t "batch long line"   4 "error: line 1 longer than 576 bytes\n0" "$bin" vercmp --batch gem
 IN='' \
 t "batch empty"       0 "" "$bin" vercmp --batch rpm
 t "batch extra arg"   2 ""   "$bin" vercmp --batch rpm 1 2
