@@ -69,6 +69,14 @@ TEST(range_hostile)
                 memcpy(many + off, "1.0.0 || ", 9);
         memcpy(many + off, "2.0.0", 6);
         CHECK_INT(sat(many, "2.0.0"), 1);
+        /* 300 carets desugar to 600 comparators in one set: over the cap, refused */
+        char carets[1024];
+        for (int i = 0; i < 300; i++)
+                memcpy(carets + 3 * i, "^1 ", 3);
+        carets[900] = '\0';
+        CHECK_INT(sat(carets, "1.0.0"), -1);
+        carets[3 * 200] = '\0';                    /* 400 comparators: fine */
+        CHECK_INT(sat(carets, "1.5.0"), 1);
         CHECK_INT(sat("^1.0.0\n", "1.0.0"), 1);    /* ASCII whitespace is blank, as in node */
         CHECK_INT(sat("^1.0.0\x01", "1.0.0"), -1);
         CHECK_INT(sat("^1.\xc3\xa9", "1.0.0"), -1);
