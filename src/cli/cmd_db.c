@@ -43,7 +43,8 @@ static void usage(FILE *f)
                 "usage: douane db [--db FILE] [-c CONFIG] COMMAND ...\n\n"
                 "  update [--source NAME=URL|PATH]...  load sources (default: config vuln.sources,\n"
                 "                                      else the public OSV, Debian and Alpine feeds)\n"
-                "         [--rematch DIR] [--webhook URL]\n"
+                "         [--rematch DIR] [--webhook URL]  (defaults: config vuln.reports_dir,\n"
+                "                                      vuln.webhook)\n"
                 "  import DIR                          load DIR laid out as osv/<Eco>/all.zip,\n"
                 "                                      alpine/vX.Y/<repo>.json|yaml, debian/json\n"
                 "  export DIR                          write the database in that layout\n"
@@ -204,6 +205,12 @@ static int cmd_update(struct vuln_db *db, const struct config *cfg, int argc, ch
                 print_stats(names[i], rc, &st);
                 failed |= rc < 0;
         }
+        /* config defaults: vuln.reports_dir (stored index reports), vuln.webhook */
+        const json_t *vc = json_object_get(cfg->root, "vuln");
+        if (!rematch)
+                rematch = json_string_value(json_object_get(vc, "reports_dir"));
+        if (!webhook)
+                webhook = json_string_value(json_object_get(vc, "webhook"));
         if (rematch) {
                 int r = do_rematch(db, rematch, webhook, since);
                 if (r != EXIT_OK_)
@@ -319,6 +326,8 @@ int cmd_db(int argc, char **argv)
                 }
                 if (rc == EXIT_OK_ && optind + 1 != argc)
                         rc = EXIT_USAGE;
+                if (!hook)
+                        hook = json_string_value(json_object_get(json_object_get(cfg.root, "vuln"), "webhook"));
                 if (rc == EXIT_USAGE)
                         usage(stderr);
                 else

@@ -272,3 +272,26 @@ def test_rematch_changes_and_webhook(tmp_path):
     delivered = [n["id"] for page in _Receiver.got for n in page["notifications"]]
     assert delivered == [c["id"] for c in ch]
     assert all("notification_id" in page and "page" in page for page in _Receiver.got)
+
+
+def test_config_keys(tmp_path):
+    """vuln.db, vuln.sources and vuln.reports_dir come from the config file."""
+    db = tmp_path / "from-config.db"
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a.json").write_text((DATA / "debian12.json").read_text())
+    cfg = tmp_path / "douane.yaml"
+    cfg.write_text(f"""vuln:
+  db: {db}
+  reports_dir: {reports}
+  sources:
+    debian: {DATA / 'tracker.json'}
+    alpine/v3.11/main: {FEEDS / 'alpine' / 'v3.11' / 'main.yaml'}
+""")
+    p = douane("db", "-c", cfg, "update", check=0)
+    assert "debian" in p.stdout and "alpine/v3.11/main" in p.stdout
+    assert p.stdout.strip().endswith("0 changes")           # baseline re-match ran
+    assert db.exists()
+    p = douane("scan", "-c", cfg, "-f", "json", DATA / "debian12.json", check=0)
+    ids = {f["id"] for r in json.loads(p.stdout)["results"] for f in r["findings"]}
+    assert "CVE-2024-5535" in ids                            # tracker fixture: postponed
