@@ -148,7 +148,7 @@ static json_t *sarif(const json_t *vr)
                                         json_object_set_new(props, "security-severity", json_string(sev));
                                 }
                                 json_object_set_new(seen, id, json_true());
-                                json_array_append_new(rules, json_pack("{s:s, s:{s:s}, s:{s:s}, s:s?, s:o}",
+                                json_array_append_new(rules, json_pack("{s:s, s:{s:s}, s:{s:s}, s:s*, s:o}",
                                         "id", id, "shortDescription", "text", id, "fullDescription", "text",
                                         s_or(f, "summary", id), "helpUri", vuln__str(f, "link"),
                                         "properties", props));
@@ -160,11 +160,11 @@ static json_t *sarif(const json_t *vr)
                         json_array_foreach(json_object_get(f, "locations"), k, l) {
                                 const char *path = vuln__str(l, "path");
                                 if (path)
-                                        json_array_append_new(locs, json_pack("{s:{s:{s:s}}, s:{s:s?}}",
+                                        json_array_append_new(locs, json_pack("{s:{s:{s:s}}, s:{s:s*}}",
                                                 "physicalLocation", "artifactLocation", "uri", path,
                                                 "properties", "layer", vuln__str(l, "layer")));
                         }
-                        json_array_append_new(results, json_pack("{s:s, s:s, s:{s:s}, s:o, s:{s:s?, s:s?}}",
+                        json_array_append_new(results, json_pack("{s:s, s:s, s:{s:s}, s:o, s:{s:s*, s:s*}}",
                                 "ruleId", id, "level", sarif_level(vuln__str(f, "severity")),
                                 "message", "text", msg, "locations", locs,
                                 "properties", "image", vuln__str(r, "image"), "manifest", vuln__str(r, "manifest")));
@@ -213,7 +213,7 @@ static void cdx_add(json_t *comps, json_t *compseen, json_t *vulns, const json_t
                          s_or(p, "version", "?"));
         if (!json_object_get(compseen, ref)) {
                 json_object_set_new(compseen, ref, json_true());
-                json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "type", "library",
+                json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:s, s:s*}", "type", "library",
                         "bom-ref", ref, "name", s_or(p, "name", "?"), "version", s_or(p, "version", "?"),
                         "purl", purl));
         }
