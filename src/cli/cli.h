@@ -29,6 +29,9 @@ int cmd_version(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+int cmd_vercmp(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /*
  * Load the config: defaults, then the file at path (or the default path if

@@ -14,6 +14,9 @@ static const struct cli_command commands[] = {
         { "login", cmd_login, "exchange an OIDC ID token for registry access" },
         { "token", cmd_token, "print a registry token for scripts" },
         { "sbom", cmd_sbom, "index an image and print its SBOM" },
+        { "db", cmd_db, "manage the vulnerability advisory database" },
+        { "scan", cmd_scan, "match an index report against the advisory database" },
+        { "vercmp", cmd_vercmp, "compare two versions with an ecosystem's rules" },
 };
 
 static void usage(FILE *f)

@@ -29,4 +29,16 @@ const char *vercmp_eco_name(enum vercmp_eco eco);
  */
 int vercmp(enum vercmp_eco eco, const char *a, const char *b, int *ret);
 
+/*
+ * npm range satisfaction, as node-semver's satisfies(version, range)
+ * without options: "||" alternatives, hyphen ranges (1.2 - 2.3.4),
+ * x-ranges (1.x, 1.2.*, *), ~ and ~>, ^, and <, <=, >, >=, = comparators.
+ * A pre-release version only satisfies a comparator set in which some
+ * comparator names the same MAJOR.MINOR.PATCH with a pre-release.
+ * Stores 1 (satisfies) or 0 in *ret and returns 0; returns DOU_EINVAL
+ * when the range or the version is invalid (node-semver's satisfies()
+ * answers false then), leaving *ret unchanged.
+ */
+int semver_range_satisfies(const char *range, const char *version, int *ret);
+
 #endif
