@@ -23,6 +23,7 @@
 #include "oci/oci.h"
 #include "scan/report.h"
 #include "scan/scan.h"
+#include "vuln/vuln.h"
 #include "util/err.h"
 #include "util/fsutil.h"
 #include "util/log.h"
@@ -39,6 +40,9 @@
 #define QUEUE_MAX 4096
 #define AT_REPORT "application/vnd.douane.index-report+json"
 #define AT_SPDX "application/spdx+json"
+#define AT_VULNS "application/vnd.douane.vuln-report+json"
+#define RECHECK_SEC 10          /* how often the advisory database is checked for updates */
+#define WEBHOOK_MAX 8
 #define MT_EMPTY "application/vnd.oci.empty.v1+json"
 
 struct job {
@@ -55,6 +59,13 @@ struct indexer {
         size_t head, len;
         int stop;
         char cache_dir[PATH_MAX];
+
+        /* vulnerability matching: owned by the worker thread only */
+        char vdb_path[PATH_MAX];
+        struct vuln_db *vdb;            /* opened once `douane db update` created it */
+        int64_t vdb_op;                 /* last advisory operation matched against */
+        const char *webhooks[WEBHOOK_MAX];
+        size_t n_webhooks;
 };
 
 /* ---- an image_source over douane's own content store ---- */
@@ -226,6 +237,57 @@ static char *render(const struct image_index *x, enum report_format fmt, size_t 
         return buf;
 }
 
+/* The advisory database, if `douane db update` has created one. */
+static struct vuln_db *vdb_get(struct indexer *ix)
+{
+        if (!ix->vdb && access(ix->vdb_path, R_OK) == 0 && vuln_db_open(ix->vdb_path, &ix->vdb) == 0)
+                ix->vdb_op = vuln_db_last_op(ix->vdb);
+        return ix->vdb;
+}
+
+static void log_change(void *ctx, const struct vuln_change *c)
+{
+        (void)ctx;
+        log_kv(LOG_INFO, "vulnerability change", (const char *[]){
+                "image", c->image, "kind", c->kind, "id", c->id, "package", c->package,
+                "version", c->version, NULL });
+}
+
+/*
+ * Match an index report against the advisory database and attach the
+ * result as a referrer. The first match also records the image's findings,
+ * so later re-matches can say what is new, fixed or withdrawn.
+ */
+static int match_vulns(struct indexer *ix, const char *repo, const struct meta_manifest *subject,
+                       const char *report, size_t len, struct meta_image *img)
+{
+        struct vuln_match_opts mo = { 0 };
+        struct vuln_db *db = vdb_get(ix);
+        json_t *rep, *vr = NULL;
+        char *out = NULL;
+        struct digest d;
+        int rc;
+
+        if (!db)
+                return 0;       /* no advisory database yet: nothing to match */
+        rep = json_loadb(report, len, 0, NULL);
+        if (!rep)
+                return dou_err_set(DOU_EINTERNAL, "index report does not parse");
+        rc = vuln_rematch_one(db, rep, log_change, NULL);
+        if (rc >= 0)
+                rc = vuln_match_report(db, rep, &mo, &vr);
+        if (rc >= 0)
+                rc = vuln_render(vr, VULN_FMT_JSON, &out);
+        if (rc >= 0)
+                rc = attach(ix->reg, repo, subject, AT_VULNS, out, strlen(out), &d);
+        if (rc >= 0)
+                snprintf(img->vulns, sizeof(img->vulns), "%s", d.str);
+        free(out);
+        json_decref(vr);
+        json_decref(rep);
+        return rc < 0 ? rc : 0;
+}
+
 static int index_one(struct indexer *ix, const struct job *j, struct meta_image *img)
 {
         struct registry *reg = ix->reg;
@@ -261,6 +323,10 @@ static int index_one(struct indexer *ix, const struct job *j, struct meta_image 
                 if (rc == 0)
                         snprintf(img->sbom, sizeof(img->sbom), "%s", d.str);
         }
+        if (rc == 0 && (out = render(x, REPORT_JSON, &len))) {
+                rc = match_vulns(ix, j->repo, &subject, out, len, img);
+                free(out);
+        }
         if (rc == 0 && x->errors.n > 0)
                 snprintf(img->error, sizeof(img->error), "%zu partial errors, first: %s",
                          x->errors.n, x->errors.v[0]);
@@ -293,6 +359,56 @@ static void run_job(struct indexer *ix, const struct job *j)
                                  "error", img.error[0] ? img.error : NULL, NULL });
 }
 
+/* Re-match one indexed image from its stored index report (no layer is read). */
+static int recheck_image(const struct digest *d, const struct meta_image *img0, void *ud)
+{
+        struct indexer *ix = ud;
+        struct registry *reg = ix->reg;
+        struct meta_image img = *img0;
+        struct meta_manifest subject;
+        char *report = NULL;
+        size_t len = 0;
+
+        if (!img.report[0] || meta_manifest_get(reg->meta, img.repo, d->str, &subject) < 0)
+                return 0;       /* gone since: nothing to re-check */
+        if (read_blob(reg, img.report, IMAGE_MAX_MANIFEST * 16, &report, &len) < 0)
+                return 0;
+        if (match_vulns(ix, img.repo, &subject, report, len, &img) == 0)
+                meta_image_set(reg->meta, d, &img);
+        free(report);
+        return 0;
+}
+
+/*
+ * Continuous re-verification: when `douane db update` has recorded a new
+ * operation, every indexed image is matched again from its cached index
+ * report, changes are recorded and logged, and webhooks are notified.
+ */
+static void recheck(struct indexer *ix)
+{
+        struct vuln_db *db = vdb_get(ix);
+        json_t *j = NULL;
+        int64_t op, since = 0, last = 0;
+        struct timespec t0, t1;
+
+        if (!db || (op = vuln_db_last_op(db)) == ix->vdb_op)
+                return;
+        if (vuln_changes_list(db, -1, 0, &j) == 0)
+                since = json_integer_value(json_object_get(j, "last"));
+        json_decref(j);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        meta_images_foreach(ix->reg->meta, IMG_INDEXED, recheck_image, ix);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ix->vdb_op = op;
+        log_info("advisory database changed (operation %lld): images re-matched in %.0f ms",
+                 (long long)op, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        for (size_t i = 0; i < ix->n_webhooks; i++)
+                if (vuln_webhook_deliver(db, ix->webhooks[i], since, NULL, &last) < 0)
+                        log_warn("webhook %s: %s (delivered up to change %lld)", ix->webhooks[i],
+                                 dou_err_msg(), (long long)last);
+}
+
 static void *worker(void *arg)
 {
         struct indexer *ix = arg;
@@ -300,8 +416,17 @@ static void *worker(void *arg)
 
         for (;;) {
                 pthread_mutex_lock(&ix->lock);
-                while (!ix->stop && ix->len == 0)
-                        pthread_cond_wait(&ix->cond, &ix->lock);
+                while (!ix->stop && ix->len == 0) {
+                        struct timespec until;
+                        clock_gettime(CLOCK_REALTIME, &until);
+                        until.tv_sec += RECHECK_SEC;
+                        if (pthread_cond_timedwait(&ix->cond, &ix->lock, &until) != 0 &&
+                            !ix->stop && ix->len == 0) {
+                                pthread_mutex_unlock(&ix->lock);
+                                recheck(ix);
+                                pthread_mutex_lock(&ix->lock);
+                        }
+                }
                 if (ix->stop) {
                         pthread_mutex_unlock(&ix->lock);
                         break;
@@ -379,6 +504,18 @@ int indexer_start(struct registry *r)
                 free(ix);
                 return rc;
         }
+        json_t *vsec = json_object_get(r->cfg->root, "vuln");
+        const char *vdb = json_string_value(json_object_get(vsec, "db"));
+        json_t *hooks = json_object_get(vsec, "webhooks"), *h;
+        size_t i;
+        if ((rc = vdb ? fs_path(ix->vdb_path, sizeof(ix->vdb_path), "%s", vdb)
+                      : fs_path(ix->vdb_path, sizeof(ix->vdb_path), "%s/vuln.db", r->cfg->data_dir)) < 0) {
+                free(ix);
+                return rc;
+        }
+        json_array_foreach(hooks, i, h)
+                if (json_is_string(h) && ix->n_webhooks < WEBHOOK_MAX)
+                        ix->webhooks[ix->n_webhooks++] = json_string_value(h);
         /* what a previous run left queued or half-done is queued again */
         meta_images_foreach(r->meta, IMG_QUEUED, requeue, ix);
         meta_images_foreach(r->meta, IMG_INDEXING, requeue, ix);
@@ -401,6 +538,7 @@ void indexer_stop(struct registry *r)
         pthread_cond_broadcast(&ix->cond);
         pthread_mutex_unlock(&ix->lock);
         pthread_join(ix->thread, NULL);
+        vuln_db_close(ix->vdb);
         pthread_mutex_destroy(&ix->lock);
         pthread_cond_destroy(&ix->cond);
         free(ix);
