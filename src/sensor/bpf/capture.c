@@ -55,6 +55,9 @@ struct capture {
 
 static _Thread_local char libbpf_last[256];
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/* libbpf hands us its own format strings */
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
         if (level == LIBBPF_DEBUG)
@@ -66,6 +69,7 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
                 snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
         return 0;
 }
+#pragma GCC diagnostic pop
 
 int capture_available(void)
 {
