@@ -251,6 +251,10 @@ static int try_mode(struct capture *c, const struct capture_opts *o, enum captur
 {
         int deny = o->n_deny_connect_cgroups > 0;
         libbpf_last[0] = '\0';
+        if (m == CAPTURE_MODE_TP && access("/sys/kernel/tracing/events", F_OK) != 0 &&
+            access("/sys/kernel/debug/tracing/events", F_OK) != 0)
+                return dou_err_set(DOU_EUNSUPPORTED, "tracefs is not mounted (mount -t tracefs "
+                                   "tracefs /sys/kernel/tracing)");
         c->skel = sensor_bpf__open();
         if (!c->skel)
                 return dou_err_set(DOU_EUNSUPPORTED, "open BPF object: %s", libbpf_last);
