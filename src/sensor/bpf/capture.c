@@ -480,11 +480,15 @@ int sensor_capture_run(const struct sensor_capture_opts *o,
         if (r < 0)
                 return r;
         struct run_ctx ctx = { on_event, arg, 0 };
+        if (o->on_open)
+                o->on_open(arg, c);
         while (!ctx.stop && !(o->stop && *o->stop)) {
                 r = capture_poll(c, o->poll_ms > 0 ? o->poll_ms : 50, run_cb, &ctx);
                 if (r < 0)
                         break;
         }
+        if (o->ret_stats)
+                capture_stats(c, o->ret_stats);
         capture_close(c);
         return r < 0 ? r : 0;
 }

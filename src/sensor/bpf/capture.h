@@ -79,6 +79,10 @@ struct sensor_capture_opts {
         struct capture_opts cap;
         volatile int *stop;
         int poll_ms;                    /* 0 = 50 */
+        /* optional: called once attached (log capture_mode_name(c), capture_fallback_reason(c)) */
+        void (*on_open)(void *arg, struct capture *c);
+        /* optional: filled with the final counters before the capture is closed */
+        struct capture_stats *ret_stats;
 };
 int sensor_capture_run(const struct sensor_capture_opts *o,
                        int (*on_event)(void *arg, const struct sensor_event *ev,
