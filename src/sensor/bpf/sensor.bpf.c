@@ -44,6 +44,7 @@ struct rec_buf {
 
 struct enter_args {
         __u64 args[6];
+        __u64 uid_gid;          /* at entry: set*id events report who made the call */
         __u32 nr;
         __u32 pad;
 };
@@ -351,7 +352,7 @@ static __always_inline void on_sys_enter(__u64 nr, const __u64 *args)
         struct sw_dispatch *d = bpf_map_lookup_elem(&dispatch, &k);
         if (!d || !d->type || !wanted(d->type - 1))
                 return;
-        struct enter_args e = { .nr = k };
+        struct enter_args e = { .nr = k, .uid_gid = bpf_get_current_uid_gid() };
         __builtin_memcpy(e.args, args, sizeof(e.args));
         __u32 tid = (__u32)bpf_get_current_pid_tgid();
         bpf_map_update_elem(&inflight, &tid, &e, BPF_ANY);
@@ -380,6 +381,8 @@ static __always_inline void on_sys_exit(__u64 nr, long ret)
                 return;
         }
         __builtin_memcpy(b->h.args, e->args, sizeof(b->h.args));
+        b->h.uid = (__u32)e->uid_gid;
+        b->h.gid = e->uid_gid >> 32;
         b->h.res = ret;
         if (d->path_arg < 6)
                 put_user_str(b, SW_PATH, (const void *)e->args[d->path_arg & 7]);
