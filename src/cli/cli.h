@@ -26,6 +26,7 @@ struct cli_command {
 int cmd_serve(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_sensor(int argc, char **argv);
 
 /*
  * Load the config: defaults, then the file at path (or the default path if

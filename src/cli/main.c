@@ -9,6 +9,7 @@
 
 static const struct cli_command commands[] = {
         { "version", cmd_version, "print the version" },
+        { "sensor", cmd_sensor, "runtime sensor: Falco-compatible rules over live or recorded events" },
 };
 
 static void usage(FILE *f)

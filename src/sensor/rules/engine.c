@@ -328,7 +328,14 @@ void rules_engine_set_min_priority(struct rules_engine *e, enum rules_priority p
 
 void rules_engine_set_ctx(struct rules_engine *e, const struct rules_ctx_ops *ops, const void *tables)
 {
+        rules_image_info_fn keep = e->ops.image_info;
+        void *keep_arg = e->ops.image_arg;
         e->ops = *ops;
+        if (!ops->image_info) {
+                /* the registry link outlives table changes (replay, live) */
+                e->ops.image_info = keep;
+                e->ops.image_arg = keep_arg;
+        }
         e->tables = tables;
         e->ctx.ops = &e->ops;
         e->ctx.tables = tables;

@@ -31,12 +31,15 @@ const char *rules_priority_name(enum rules_priority p);
 /* Case-insensitive, accepts "info"; -1 when unknown. */
 int rules_priority_parse(const char *s);
 
+typedef int (*rules_image_info_fn)(void *arg, const char *digest, const char **ret_verdict,
+                                  int *ret_released, int64_t *ret_vulns);
+
+/* ops->image_info NULL keeps the one set before (the registry link). */
 struct rules_ctx_ops {
         const struct sensor_proc *(*proc_get)(const void *tables, uint32_t pid);
         const struct sensor_container *(*container_get)(const void *tables, const char *id);
         /* optional registry link: fills verdict/released/vulns for an image digest */
-        int (*image_info)(void *arg, const char *digest, const char **ret_verdict,
-                          int *ret_released, int64_t *ret_vulns);
+        rules_image_info_fn image_info;
         void *image_arg;
 };
 
