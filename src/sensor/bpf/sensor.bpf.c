@@ -344,15 +344,22 @@ static __always_inline void rec_submit(struct rec_buf *b, struct sw_config *c)
 
 /* ---- syscalls ---- */
 
-static __always_inline void on_sys_enter(__u64 nr, const __u64 *args)
+/* The dispatch entry when syscall nr is captured and wanted now, else NULL.
+ * This is all an uncaptured syscall pays: one array lookup. */
+static __always_inline struct sw_dispatch *captured(__u64 nr)
 {
         if (nr >= NSYSCALLS)
-                return;
+                return 0;
         __u32 k = (__u32)nr;
         struct sw_dispatch *d = bpf_map_lookup_elem(&dispatch, &k);
-        if (!d || !d->type || !wanted(d->type - 1))
-                return;
-        struct enter_args e = { .nr = k, .uid_gid = bpf_get_current_uid_gid() };
+        if (!d || !d->type)
+                return 0;
+        return d;
+}
+
+static __always_inline void on_sys_enter(__u64 nr, const __u64 *args)
+{
+        struct enter_args e = { .nr = (__u32)nr, .uid_gid = bpf_get_current_uid_gid() };
         __builtin_memcpy(e.args, args, sizeof(e.args));
         __u32 tid = (__u32)bpf_get_current_pid_tgid();
         bpf_map_update_elem(&inflight, &tid, &e, BPF_ANY);
@@ -360,12 +367,10 @@ static __always_inline void on_sys_enter(__u64 nr, const __u64 *args)
 
 static __always_inline void on_sys_exit(__u64 nr, long ret)
 {
-        if (nr >= NSYSCALLS)
+        struct sw_dispatch *d = captured(nr);
+        if (!d)
                 return;
         __u32 k = (__u32)nr;
-        struct sw_dispatch *d = bpf_map_lookup_elem(&dispatch, &k);
-        if (!d || !d->type)
-                return;
         __u32 tid = (__u32)bpf_get_current_pid_tgid();
         struct enter_args *e = bpf_map_lookup_elem(&inflight, &tid);
         if (!e)
@@ -518,7 +523,8 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
 {
         __u64 a[6];
-        if (id < 0 || id >= NSYSCALLS)
+        struct sw_dispatch *d = captured(id);
+        if (!d || !wanted(d->type - 1))
                 return 0;
         regs_args(regs, a);
         on_sys_enter(id, a);
@@ -528,7 +534,12 @@ int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
 {
-        on_sys_exit(regs_nr(regs), ret);
+        /* BTF-typed pointer: a direct load, no probe helper on the hot path */
+#if defined(__TARGET_ARCH_x86)
+        on_sys_exit(regs->orig_ax, ret);
+#else
+        on_sys_exit(regs->syscallno, ret);
+#endif
         return 0;
 }
 
@@ -559,7 +570,8 @@ SEC("raw_tp/sys_enter")
 int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long id)
 {
         __u64 a[6];
-        if (id < 0 || id >= NSYSCALLS)
+        struct sw_dispatch *d = captured(id);
+        if (!d || !wanted(d->type - 1))
                 return 0;
         regs_args(regs, a);
         on_sys_enter(id, a);
@@ -600,8 +612,9 @@ SEC("tp/raw_syscalls/sys_enter")
 int tp_sys_enter(struct trace_event_raw_sys_enter *ctx)
 {
         __u64 a[6];
-        long id = BPF_CORE_READ(ctx, id);
-        if (id < 0 || id >= NSYSCALLS)
+        long id = ctx->id;
+        struct sw_dispatch *d = captured(id);
+        if (!d || !wanted(d->type - 1))
                 return 0;
         BPF_CORE_READ_INTO(&a, ctx, args);
         on_sys_enter(id, a);
@@ -611,7 +624,7 @@ int tp_sys_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tp/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx)
 {
-        on_sys_exit(BPF_CORE_READ(ctx, id), BPF_CORE_READ(ctx, ret));
+        on_sys_exit(ctx->id, ctx->ret);
         return 0;
 }
 
