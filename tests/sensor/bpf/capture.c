@@ -3,7 +3,11 @@
  * come back decoded with the right fields; the kernel-side type filter and
  * self filter hold. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -197,6 +201,109 @@ TEST(bad_options_fail_cleanly)
         CHECK_INT(capture_open(&o, &c), DOU_ENOTFOUND);
         CHECK(c == NULL);
         CHECK(capture_close(NULL) == NULL);
+}
+
+TEST(enforce_kill_on_exec)
+{
+        if (!can_run())
+                SKIP("needs root, BTF and a build with BPF");
+        char dir[] = "/tmp/douane-kill-XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        char bin[64], cmd[200];
+        snprintf(bin, sizeof(bin), "%s/forbidden", dir);
+        snprintf(cmd, sizeof(cmd), "cp /bin/true %s", bin);
+        CHECK(system(cmd) == 0);
+        const char *kill[] = { bin };
+        struct capture_opts o = { .kill_exec_paths = kill, .n_kill_exec_paths = 1,
+                                  .event_mask = 1ull << EVT_EXECVE };
+        struct capture *c = NULL;
+        CHECK_INT(capture_open(&o, &c), 0);
+        if (c) {
+                pid_t p = fork();
+                if (p == 0) {
+                        execl(bin, "forbidden", (char *)NULL);
+                        _exit(127);
+                }
+                int st = 0;
+                waitpid(p, &st, 0);
+                CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+                p = fork();             /* another path is left alone */
+                if (p == 0) {
+                        execl("/bin/true", "true", (char *)NULL);
+                        _exit(127);
+                }
+                waitpid(p, &st, 0);
+                CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+                struct seen s = { 0 };
+                drain(c, &s);
+                struct capture_stats cs;
+                capture_stats(c, &cs);
+                CHECK_INT(cs.kills, 1);
+                capture_close(c);
+        }
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        CHECK(system(cmd) == 0);
+}
+
+static const char *cgroup2_dir(char *buf, size_t n)
+{
+        FILE *f = fopen("/proc/mounts", "r");
+        char line[512], dev[128], mnt[256], type[64];
+        const char *r = NULL;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "%127s %255s %63s", dev, mnt, type) == 3 && strcmp(type, "cgroup2") == 0) {
+                        snprintf(buf, n, "%s/douane-test-deny-%d", mnt, (int)getpid());
+                        r = buf;
+                        break;
+                }
+        if (f)
+                fclose(f);
+        return r;
+}
+
+TEST(enforce_deny_connect_from_cgroup)
+{
+        if (!can_run())
+                SKIP("needs root, BTF and a build with BPF");
+        char cg[512];
+        if (!cgroup2_dir(cg, sizeof(cg)))
+                SKIP("no cgroup v2 mount");
+        CHECK(mkdir(cg, 0755) == 0);
+        int lfd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t al = sizeof(a);
+        CHECK(bind(lfd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(lfd, 4) == 0);
+        getsockname(lfd, (struct sockaddr *)&a, &al);
+        const char *deny[] = { cg };
+        struct capture_opts o = { .deny_connect_cgroups = deny, .n_deny_connect_cgroups = 1,
+                                  .event_mask = 1ull << EVT_CONNECT };
+        struct capture *c = NULL;
+        CHECK_INT(capture_open(&o, &c), 0);
+        if (c) {
+                pid_t p = fork();
+                if (p == 0) {
+                        char procs[600];
+                        snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+                        FILE *f = fopen(procs, "w");
+                        if (!f)
+                                _exit(10);
+                        fprintf(f, "%d\n", (int)getpid());
+                        fclose(f);
+                        int s = socket(AF_INET, SOCK_STREAM, 0);
+                        int r = connect(s, (struct sockaddr *)&a, sizeof(a));
+                        _exit(r == 0 ? 0 : (errno == EPERM ? 1 : 2));
+                }
+                int st = 0;
+                waitpid(p, &st, 0);
+                CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);   /* refused with EPERM */
+                int s2 = socket(AF_INET, SOCK_STREAM, 0);         /* outside the cgroup: allowed */
+                CHECK(connect(s2, (struct sockaddr *)&a, sizeof(a)) == 0);
+                close(s2);
+                capture_close(c);
+        }
+        close(lfd);
+        for (int i = 0; i < 50 && rmdir(cg) != 0; i++)
+                usleep(20000);
 }
 
 TAP_MAIN()
