@@ -303,6 +303,8 @@ static bool is_net(const struct sensor_event *ev)
         case EVT_CONNECT: case EVT_ACCEPT: case EVT_BIND: case EVT_LISTEN:
         case EVT_SENDTO: case EVT_SENDMSG: case EVT_SOCKET:
                 return true;
+        case EVT_DUP:   /* the capture side describes a duplicated socket */
+                return ev->sock_family != 0;
         default:
                 return false;
         }
@@ -421,24 +423,28 @@ static bool evt_arg(struct eval_ctx *c, int idx, const char *a, struct fval *v, 
         return false;
 }
 
-static bool user_name(uint32_t uid, char *buf, size_t sz, struct fval *v)
+/* uid/gid -> name through a small direct-mapped cache: NSS lookups are far too slow per event */
+static bool id_name(struct eval_ctx *c, bool group, uint32_t id, struct fval *v)
 {
-        struct passwd pw, *res = NULL;
-        char tmp[1024];
-        if (uid == UINT32_MAX || getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) != 0 || !res)
+        if (id == UINT32_MAX)
                 return false;
-        snprintf(buf, sz, "%s", pw.pw_name);
-        return setstr(v, buf);
-}
-
-static bool group_name(uint32_t gid, char *buf, size_t sz, struct fval *v)
-{
-        struct group gr, *res = NULL;
-        char tmp[1024];
-        if (getgrgid_r(gid, &gr, tmp, sizeof(tmp), &res) != 0 || !res)
-                return false;
-        snprintf(buf, sz, "%s", gr.gr_name);
-        return setstr(v, buf);
+        struct name_slot *s = &c->names[group][id % RULES_NAME_CACHE];
+        if (!s->valid || s->id != id) {
+                char tmp[1024];
+                s->valid = true;
+                s->id = id;
+                s->name[0] = 0;
+                if (group) {
+                        struct group gr, *res = NULL;
+                        if (getgrgid_r(id, &gr, tmp, sizeof(tmp), &res) == 0 && res)
+                                snprintf(s->name, sizeof(s->name), "%s", gr.gr_name);
+                } else {
+                        struct passwd pw, *res = NULL;
+                        if (getpwuid_r(id, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+                                snprintf(s->name, sizeof(s->name), "%s", pw.pw_name);
+                }
+        }
+        return s->name[0] && setstr(v, s->name);
 }
 
 /* image "reg:5000/repo:tag@sha256:..." -> repository / tag / digest */
@@ -690,15 +696,15 @@ bool field_extract(struct eval_ctx *c, const struct field_def *f, int idx, const
                         return false;
                 return setstr(v, cap_names(ev->cap_effective, buf, sz));
         case F_USER_UID: return setnum(v, ev->uid);
-        case F_USER_NAME: return user_name(ev->uid, buf, sz, v);
+        case F_USER_NAME: return id_name(c, false, ev->uid, v);
         case F_USER_LOGINUID:
                 p = cproc(c);
                 return p && setnum(v, p->loginuid == UINT32_MAX ? -1 : (int64_t)p->loginuid);
         case F_USER_LOGINNAME:
                 p = cproc(c);
-                return p && user_name(p->loginuid, buf, sz, v);
+                return p && id_name(c, false, p->loginuid, v);
         case F_GROUP_GID: return setnum(v, ev->gid);
-        case F_GROUP_NAME: return group_name(ev->gid, buf, sz, v);
+        case F_GROUP_NAME: return id_name(c, true, ev->gid, v);
         case F_CONT_ID:
                 /* Falco shows the 12-character short id */
                 s = container_id(c);

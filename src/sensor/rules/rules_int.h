@@ -106,6 +106,13 @@ struct fval {
         int64_t n;
 };
 
+#define RULES_NAME_CACHE 64
+struct name_slot {
+        bool valid;
+        uint32_t id;
+        char name[40];
+};
+
 struct eval_ctx {
         const struct sensor_event *ev;
         const struct rules_ctx_ops *ops;
@@ -121,6 +128,7 @@ struct eval_ctx {
         char scratch[RULES_SCRATCH];
         struct fval cached_cmdline;
         char cmdbuf[RULES_SCRATCH / 2];
+        struct name_slot names[2][RULES_NAME_CACHE];    /* [0] users, [1] groups */
         bool have_cmdline;
 };
 
