@@ -33,6 +33,7 @@
 #include "sensor.skel.h"
 
 #define MAX_DENY_LINKS 32
+#define MAX_TP_LINKS 160        /* two per captured syscall in tp mode */
 #define NSYSCALLS 512   /* as in sensor.bpf.c */
 
 struct capture {
@@ -49,6 +50,8 @@ struct capture {
         uint64_t delivered, decode_errors, truncated;
         struct bpf_link *deny_links[MAX_DENY_LINKS];
         size_t ndeny;
+        struct bpf_link *tp_links[MAX_TP_LINKS];
+        size_t ntp;
         char fallback[1024];
         struct sensor_decoder dec;
 };
@@ -217,8 +220,44 @@ static int attach_deny(struct capture *c, const struct capture_opts *o)
         return 0;
 }
 
+static void destroy_bpf(struct capture *c);
+
+/* tp mode: the syscall programs go on syscalls/sys_{enter,exit}_<name> of each captured,
+ * wanted syscall only. Syscalls this kernel lacks are skipped; none at all is an error. */
+static int attach_syscall_tracepoints(struct capture *c, uint64_t mask)
+{
+        for (size_t i = 0; i < sensor_nsyscalls; i++) {
+                const struct sensor_syscall *s = &sensor_syscalls[i];
+                if (s->type == EVT_EXECVE || !(mask & (1ull << s->type)))
+                        continue;
+                char en[64], ex[64];
+                snprintf(en, sizeof(en), "sys_enter_%s", s->name);
+                snprintf(ex, sizeof(ex), "sys_exit_%s", s->name);
+                struct bpf_link *le = bpf_program__attach_tracepoint(c->skel->progs.tp_sys_enter,
+                                                                     "syscalls", en);
+                if (!le)
+                        continue;
+                struct bpf_link *lx = bpf_program__attach_tracepoint(c->skel->progs.tp_sys_exit,
+                                                                     "syscalls", ex);
+                if (!lx || c->ntp + 2 > MAX_TP_LINKS) {
+                        bpf_link__destroy(le);
+                        bpf_link__destroy(lx);
+                        continue;
+                }
+                c->tp_links[c->ntp++] = le;
+                c->tp_links[c->ntp++] = lx;
+        }
+        if (c->ntp == 0 && (mask & ~((1ull << EVT_EXECVE) | (1ull << EVT_CLONE) | (1ull << EVT_EXIT))))
+                return dou_err_set(DOU_EUNSUPPORTED, "no syscalls/sys_enter_* tracepoint could be attached: %s",
+                                   libbpf_last);
+        return 0;
+}
+
 static void destroy_bpf(struct capture *c)
 {
+        for (size_t i = 0; i < c->ntp; i++)
+                bpf_link__destroy(c->tp_links[i]);
+        c->ntp = 0;
         for (size_t i = 0; i < c->ndeny; i++)
                 bpf_link__destroy(c->deny_links[i]);
         c->ndeny = 0;
@@ -259,6 +298,8 @@ static int try_mode(struct capture *c, const struct capture_opts *o, enum captur
         if (!c->skel)
                 return dou_err_set(DOU_EUNSUPPORTED, "open BPF object: %s", libbpf_last);
         set_mode_autoload(c->skel, m, deny);
+        bpf_program__set_autoattach(c->skel->progs.tp_sys_enter, false);
+        bpf_program__set_autoattach(c->skel->progs.tp_sys_exit, false);
         size_t rbsz = ringbuf_size(o->ringbuf_bytes);
         if (bpf_map__set_max_entries(c->skel->maps.rb, (uint32_t)rbsz) < 0 ||
             sensor_bpf__load(c->skel) < 0) {
@@ -275,6 +316,11 @@ static int try_mode(struct capture *c, const struct capture_opts *o, enum captur
                 int e = errno;
                 destroy_bpf(c);
                 return dou_err_set(DOU_EUNSUPPORTED, "attach (%s): %s", strerror(e), libbpf_last);
+        }
+        uint64_t mask = (o->event_mask ? o->event_mask : ~0ull);
+        if (m == CAPTURE_MODE_TP && (r = attach_syscall_tracepoints(c, mask)) < 0) {
+                destroy_bpf(c);
+                return r;
         }
         if (deny && (r = attach_deny(c, o)) < 0) {
                 destroy_bpf(c);

@@ -606,25 +606,45 @@ int BPF_PROG(raw_exit, struct task_struct *p)
         return 0;
 }
 
-/* ---- mode 3: classic tracepoints (need tracefs) ---- */
+/* ---- mode 3: classic tracepoints (need tracefs) ----
+ * The two syscall programs are attached by the loader to syscalls/sys_enter_<name> and
+ * sys_exit_<name> of each captured syscall only, so an uncaptured syscall runs no BPF at
+ * all here. Those records share raw_syscalls' layout up to the args: the syscall number
+ * is an int at offset 8 (raw_syscalls has a long there; its low half on little-endian),
+ * the arguments (or ret) start at 16. Args past the syscall's own count are whatever
+ * follows in the perf buffer, and the dispatch map says which ones mean anything. */
+
+struct tp_sys_enter_rec {
+        __u64 common;
+        int nr;
+        int pad;
+        __u64 args[6];
+};
+
+struct tp_sys_exit_rec {
+        __u64 common;
+        int nr;
+        int pad;
+        long ret;
+};
 
 SEC("tp/raw_syscalls/sys_enter")
-int tp_sys_enter(struct trace_event_raw_sys_enter *ctx)
+int tp_sys_enter(struct tp_sys_enter_rec *ctx)
 {
         __u64 a[6];
-        long id = ctx->id;
+        long id = ctx->nr;
         struct sw_dispatch *d = captured(id);
         if (!d || !wanted(d->type - 1))
                 return 0;
-        BPF_CORE_READ_INTO(&a, ctx, args);
+        bpf_probe_read_kernel(a, sizeof(a), ctx->args);
         on_sys_enter(id, a);
         return 0;
 }
 
 SEC("tp/raw_syscalls/sys_exit")
-int tp_sys_exit(struct trace_event_raw_sys_exit *ctx)
+int tp_sys_exit(struct tp_sys_exit_rec *ctx)
 {
-        on_sys_exit(ctx->id, ctx->ret);
+        on_sys_exit(ctx->nr, ctx->ret);
         return 0;
 }
 

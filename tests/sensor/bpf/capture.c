@@ -79,13 +79,21 @@ TEST(modes_load)
         const char *names[] = { "tp_btf", "raw_tp", "tp" };
         int loaded = 0;
         for (int i = 0; i < 3; i++) {
-                struct capture_opts o = { .mode = modes[i], .event_mask = 1ull << EVT_OPEN };
+                struct capture_opts o = { .mode = modes[i], .event_mask = 1ull << EVT_OPEN,
+                                          .include_self = 1 };
                 struct capture *c = NULL;
                 int r = capture_open(&o, &c);
                 printf("# mode %s: %s\n", names[i], r == 0 ? "loaded" : dou_err_msg());
                 if (r == 0) {
                         CHECK_STR(capture_mode_name(c), names[i]);
                         loaded++;
+                        struct seen s = { 0 };
+                        int fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+                        drain(c, &s);
+                        CHECK_INT(s.open_hostname, 1);          /* and it delivers */
+                        CHECK_INT(s.open_res, fd);
+                        if (fd >= 0)
+                                close(fd);
                 }
                 capture_close(c);
         }
