@@ -136,7 +136,9 @@ static int fill_dispatch(struct capture *c)
         int fd = bpf_map__fd(c->skel->maps.dispatch);
         for (size_t i = 0; i < sensor_nsyscalls; i++) {
                 const struct sensor_syscall *s = &sensor_syscalls[i];
-                if (s->nr < 0 || s->nr >= NSYSCALLS)
+                /* execs come from sched_process_exec; keeping execve out of the dispatch map
+                 * spares every exec a useless enter/exit round trip */
+                if (s->nr < 0 || s->nr >= NSYSCALLS || s->type == EVT_EXECVE)
                         continue;
                 struct sw_dispatch d = {
                         .type = (uint8_t)(s->type + 1), .path_arg = s->path, .path2_arg = s->path2,
