@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -248,11 +249,20 @@ static int run_replay(struct rules_engine *e, struct alert_sink *sink, const str
         if (o->stats)
                 fprintf(stderr,
                         "replay: %llu lines, %llu events, %llu alerts, %llu rate-limited; "
-                        "decode %.3f s (%.0f lines/s), eval %.3f s (%.0f events/s)\n",
+                        "decode %.3f s (%.0f lines/s), eval %.3f s (%.0f events/s), output %.3f s\n",
                         (unsigned long long)st.lines, (unsigned long long)st.events,
                         (unsigned long long)st.alerts, (unsigned long long)rules_engine_dropped(e),
                         st.decode_s, st.decode_s > 0 ? (double)st.lines / st.decode_s : 0, st.eval_s,
-                        st.eval_s > 0 ? (double)st.events / st.eval_s : 0);
+                        st.eval_s > 0 ? (double)st.events / st.eval_s : 0, st.output_s);
+        if (o->stats) {
+                /* process CPU time: wall clock is meaningless on a shared machine */
+                struct rusage ru;
+                getrusage(RUSAGE_SELF, &ru);
+                fprintf(stderr, "cpu: %.3f s user+sys for %llu events\n",
+                        (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6,
+                        (unsigned long long)st.events);
+        }
         return st.bad_lines ? EXIT_DATA : EXIT_OK_;
 }
 

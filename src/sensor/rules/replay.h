@@ -17,7 +17,8 @@ struct replay_stats {
         uint64_t first_bad_line;        /* 0 = none */
         char first_error[256];
         double decode_s;                /* JSON decoding + table updates */
-        double eval_s;                  /* rules_engine_eval only */
+        double eval_s;                  /* rules_engine_eval: matching + output strings */
+        double output_s;                /* alert sinks (JSON encoding, writes, queues) */
 };
 
 /* Context ops backed by the capture side's tables (sensor/proc.h). */
