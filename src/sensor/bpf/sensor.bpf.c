@@ -169,6 +169,12 @@ static __always_inline void proc_info(struct rec_buf *b, struct task_struct *tas
         b->h.flags_rec |= SW_F_PROC_INFO;
         b->h.start_boot_ns = BPF_CORE_READ(task, start_boottime);
         b->h.loginuid = BPF_CORE_READ(task, loginuid.val);
+        /* pid as seen inside its own pid namespace (1 for a container's init) */
+        struct pid *tp = BPF_CORE_READ(task, thread_pid);
+        unsigned int level = BPF_CORE_READ(tp, level);
+        struct upid up = {};
+        bpf_probe_read_kernel(&up, sizeof(up), &tp->numbers[level & 31]);
+        b->h.vpid = up.nr;
         struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
         if (tty) {
                 __u32 major = BPF_CORE_READ(tty, driver, major);

@@ -43,6 +43,7 @@ static json_t *proc_json(const struct sensor_proc *p)
         json_object_set_new(o, "ppid", json_integer(p->ppid));
         json_object_set_new(o, "uid", json_integer(p->uid));
         json_object_set_new(o, "tty", json_integer(p->tty));
+        json_object_set_new(o, "vpid", json_integer(p->vpid));
         json_object_set_new(o, "start_ns", json_integer((json_int_t)p->start_ns));
         set_str(o, "comm", p->comm);
         set_str(o, "exe", p->exe);
