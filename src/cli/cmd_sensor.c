@@ -57,6 +57,8 @@ static void usage(FILE *f)
                 "  -l, --list-rules        print the loaded rules and whether each is evaluable\n"
                 "      --replay FILE       evaluate a recorded JSON-lines event file ('-' = stdin)\n"
                 "      --record FILE       live mode: also record every event to FILE\n"
+                "      --cgroup DIR        live mode: only processes in this cgroup v2 directory\n"
+                "                          (repeatable; exact cgroups, not descendants)\n"
                 "      --stats             print counters to stderr at the end\n"
                 "  -h, --help              this help\n\n"
                 "Exit: 0 ok, 1 failure, 2 usage, 3 bad rules, 4 bad event file.\n");
@@ -141,6 +143,8 @@ struct sensor_opts {
         char *rules[SENSOR_MAX_RULE_FILES];
         int nrules;
         const char *output, *format, *webhook, *registry, *replay, *record;
+        const char *cgroups[SENSOR_MAX_RULE_FILES];
+        size_t ncgroups;
         int min_prio;
         double rate, burst;
         bool list, syslog, stats;
@@ -149,7 +153,7 @@ struct sensor_opts {
 static int parse_args(int argc, char **argv, struct sensor_opts *o)
 {
         enum { O_FORMAT = 256, O_SYSLOG, O_WEBHOOK, O_REGISTRY, O_MINPRIO, O_RATE, O_REPLAY, O_RECORD,
-               O_STATS };
+               O_STATS, O_CGROUP };
         static const struct option lo[] = {
                 { "rules", required_argument, NULL, 'r' }, { "output", required_argument, NULL, 'o' },
                 { "format", required_argument, NULL, O_FORMAT }, { "syslog", no_argument, NULL, O_SYSLOG },
@@ -159,6 +163,7 @@ static int parse_args(int argc, char **argv, struct sensor_opts *o)
                 { "rate-limit", required_argument, NULL, O_RATE },
                 { "list-rules", no_argument, NULL, 'l' }, { "replay", required_argument, NULL, O_REPLAY },
                 { "record", required_argument, NULL, O_RECORD }, { "stats", no_argument, NULL, O_STATS },
+                { "cgroup", required_argument, NULL, O_CGROUP },
                 { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
         };
         int c;
@@ -207,6 +212,13 @@ static int parse_args(int argc, char **argv, struct sensor_opts *o)
                 case O_REPLAY: o->replay = optarg; break;
                 case O_RECORD: o->record = optarg; break;
                 case O_STATS: o->stats = true; break;
+                case O_CGROUP:
+                        if (o->ncgroups >= SENSOR_MAX_RULE_FILES) {
+                                fprintf(stderr, "douane sensor: too many --cgroup (max %d)\n", SENSOR_MAX_RULE_FILES);
+                                return EXIT_USAGE;
+                        }
+                        o->cgroups[o->ncgroups++] = optarg;
+                        break;
                 case 'h': usage(stdout); return -1;
                 default: usage(stderr); return EXIT_USAGE;
                 }
@@ -266,6 +278,14 @@ static int run_replay(struct rules_engine *e, struct alert_sink *sink, const str
         return st.bad_lines ? EXIT_DATA : EXIT_OK_;
 }
 
+static void on_capture_open(void *arg, struct capture *c)
+{
+        (void)arg;
+        const char *why = capture_fallback_reason(c);
+        fprintf(stderr, "douane sensor: capturing with %s programs%s%s\n", capture_mode_name(c),
+                why && *why ? "; earlier modes failed: " : "", why ? why : "");
+}
+
 static int run_live(struct rules_engine *e, struct alert_sink *sink, const struct sensor_opts *o)
 {
         if (!capture_available()) {
@@ -281,9 +301,19 @@ static int run_live(struct rules_engine *e, struct alert_sink *sink, const struc
         struct sigaction sa = { .sa_handler = on_signal };
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        struct sensor_capture_opts co = { .stop = &stop_flag };
+        struct capture_stats cs = { 0 };
+        struct sensor_capture_opts co = { .stop = &stop_flag, .on_open = on_capture_open, .ret_stats = &cs };
         co.cap.event_mask = rules_needed_event_mask(e);
+        co.cap.cgroup_paths = o->cgroups;
+        co.cap.n_cgroup_paths = o->ncgroups;
         int r = sensor_capture_run(&co, live_event, &lc);
+        /* drops are always reported: never lose events silently */
+        if (cs.drops || cs.decode_errors || o->stats)
+                fprintf(stderr, "capture: %llu events, %llu delivered, %llu DROPPED (ring buffer full), "
+                        "%llu decode errors, %llu truncated\n",
+                        (unsigned long long)cs.events, (unsigned long long)cs.delivered,
+                        (unsigned long long)cs.drops, (unsigned long long)cs.decode_errors,
+                        (unsigned long long)cs.truncated);
         if (lc.record)
                 fclose(lc.record);
         if (r < 0 || lc.err < 0) {
