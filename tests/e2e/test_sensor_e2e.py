@@ -330,7 +330,8 @@ def test_rules_fire_live(tmp_path):
     for r in rules:
         args += ["--rules", str(r)]
     helptext = subprocess.run([str(DOUANE), "sensor", "--help"], capture_output=True, text=True).stdout
-    if "--cgroup" in helptext:
+    filtered = "--cgroup" in helptext
+    if filtered:
         args += ["--cgroup", str(cg.path), "--cgroup", str(quiet.path)]
     err = open(tmp_path / "sensor.err", "w")
     p = subprocess.Popen(args, stderr=err)
@@ -391,3 +392,7 @@ cp /bin/true {shm_bin}; {shm_bin}; rm -f {shm_bin}
     assert "Privilege change to root" in rules_fired, rules_fired
     assert "Redirect STDOUT/STDIN to Network Connection in Container" in rules_fired, rules_fired
     assert not [a for a in alerts if quiet.id[:12] in text(a)], "baseline raised alerts"
+    if filtered:
+        # only the two test cgroups are watched: every alert must be the workload's
+        others = [a["rule"] + ": " + a["output"][:160] for a in alerts if a not in mine]
+        assert not others, others
