@@ -225,7 +225,6 @@ int rules_engine_compile(struct rules_engine *e)
 {
         if (e->compiled)
                 return 0;
-        /* macros referenced by nothing are still checked, as Falco does */
         for (size_t i = 0; i < e->nrules; i++) {
                 struct rrule *r = e->rules[i];
                 if (strcmp(r->source, "syscall")) {
@@ -247,9 +246,12 @@ int rules_engine_compile(struct rules_engine *e)
                 size_t before = e->cur_missing;
                 int rc = cond_compile(e, m->cond, m->file, m->line, 0, &n, &mask);
                 if (rc < 0) {
-                        char msg[1024];
-                        snprintf(msg, sizeof(msg), "%s", dou_err_msg());
-                        return dou_err_set(rc, "%s (in macro '%s')", msg, m->name);
+                        /* unused here (perhaps written for another source, e.g. k8s_audit):
+                         * Falco-like warning, not an error */
+                        rules_warn(e, "%s (in macro '%s', which no syscall rule uses)", dou_err_msg(),
+                                   m->name);
+                        m->state = 0;
+                        continue;
                 }
                 m->compiled = n;
                 m->mask = mask;

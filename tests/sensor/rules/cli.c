@@ -61,7 +61,8 @@ TEST(errors_and_exit_codes)
         if (!getenv("DOUANE_BIN"))
                 SKIP("DOUANE_BIN not set");
         FILE *f = fopen("sensor_cli_bad.yaml", "w");
-        fputs("- macro: a\n  condition: b\n- macro: b\n  condition: a\n", f);
+        fputs("- macro: a\n  condition: b\n- macro: b\n  condition: a\n"
+              "- rule: r\n  condition: evt.type = open and a\n  output: o\n  priority: info\n", f);
         fclose(f);
         CHECK_INT(run("--rules sensor_cli_bad.yaml --list-rules", buf, sizeof(buf)), 3);
         CHECK(strstr(buf, "sensor_cli_bad.yaml:") != NULL && strstr(buf, "macro cycle") != NULL);
