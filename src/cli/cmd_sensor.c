@@ -59,6 +59,8 @@ static void usage(FILE *f)
                 "      --record FILE       live mode: also record every event to FILE\n"
                 "      --cgroup DIR        live mode: only processes in this cgroup v2 directory\n"
                 "                          (repeatable; exact cgroups, not descendants)\n"
+                "      --enforce           live mode: SIGKILL the process of an alert whose rule\n"
+                "                          says 'action: kill' (best effort; off by default)\n"
                 "      --stats             print counters to stderr at the end\n"
                 "  -h, --help              this help\n\n"
                 "Exit: 0 ok, 1 failure, 2 usage, 3 bad rules, 4 bad event file.\n");
@@ -68,9 +70,29 @@ struct live_ctx {
         struct rules_engine *e;
         struct alert_sink *sink;
         FILE *record;
-        uint64_t events;
+        uint64_t events, kills;
+        bool enforce;
         int err;
 };
+
+/*
+ * Enforcement for rules with "action: kill", only with --enforce: SIGKILL to
+ * the process from user space once the alert is out. Best effort: the
+ * syscall that matched has already happened (see docs/sensor.md).
+ */
+static int live_alert(void *arg, const struct rules_alert *a)
+{
+        struct live_ctx *lc = arg;
+        int r = alert_sink_emit(lc->sink, a);
+        if (lc->enforce && a->action_kill && a->event && a->event->pid > 1 &&
+            a->event->pid != (uint32_t)getpid()) {
+                if (kill((pid_t)a->event->pid, SIGKILL) == 0) {
+                        lc->kills++;
+                        fprintf(stderr, "douane sensor: killed pid %u (rule '%s')\n", a->event->pid, a->rule);
+                }
+        }
+        return r;
+}
 
 static int live_event(void *arg, const struct sensor_event *ev, const struct sensor_tables *t)
 {
@@ -92,7 +114,7 @@ static int live_event(void *arg, const struct sensor_event *ev, const struct sen
                 if (record_write(lc->record, ev, chain, n, c) < 0 && !lc->err)
                         lc->err = DOU_EIO;
         }
-        int r = rules_engine_eval(lc->e, ev, alert_sink_emit, lc->sink);
+        int r = rules_engine_eval(lc->e, ev, live_alert, lc);
         return r < 0 ? (lc->err = r) : 0;
 }
 
@@ -147,13 +169,13 @@ struct sensor_opts {
         size_t ncgroups;
         int min_prio;
         double rate, burst;
-        bool list, syslog, stats;
+        bool list, syslog, stats, enforce;
 };
 
 static int parse_args(int argc, char **argv, struct sensor_opts *o)
 {
         enum { O_FORMAT = 256, O_SYSLOG, O_WEBHOOK, O_REGISTRY, O_MINPRIO, O_RATE, O_REPLAY, O_RECORD,
-               O_STATS, O_CGROUP };
+               O_STATS, O_CGROUP, O_ENFORCE };
         static const struct option lo[] = {
                 { "rules", required_argument, NULL, 'r' }, { "output", required_argument, NULL, 'o' },
                 { "format", required_argument, NULL, O_FORMAT }, { "syslog", no_argument, NULL, O_SYSLOG },
@@ -164,6 +186,7 @@ static int parse_args(int argc, char **argv, struct sensor_opts *o)
                 { "list-rules", no_argument, NULL, 'l' }, { "replay", required_argument, NULL, O_REPLAY },
                 { "record", required_argument, NULL, O_RECORD }, { "stats", no_argument, NULL, O_STATS },
                 { "cgroup", required_argument, NULL, O_CGROUP },
+                { "enforce", no_argument, NULL, O_ENFORCE },
                 { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
         };
         int c;
@@ -212,6 +235,7 @@ static int parse_args(int argc, char **argv, struct sensor_opts *o)
                 case O_REPLAY: o->replay = optarg; break;
                 case O_RECORD: o->record = optarg; break;
                 case O_STATS: o->stats = true; break;
+                case O_ENFORCE: o->enforce = true; break;
                 case O_CGROUP:
                         if (o->ncgroups >= SENSOR_MAX_RULE_FILES) {
                                 fprintf(stderr, "douane sensor: too many --cgroup (max %d)\n", SENSOR_MAX_RULE_FILES);
@@ -225,6 +249,10 @@ static int parse_args(int argc, char **argv, struct sensor_opts *o)
         }
         if (optind < argc) {
                 fprintf(stderr, "douane sensor: unexpected argument '%s'\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (o->replay && o->enforce) {
+                fprintf(stderr, "douane sensor: --enforce is for live mode, not with --replay\n");
                 return EXIT_USAGE;
         }
         if (o->replay && o->record) {
@@ -293,7 +321,7 @@ static int run_live(struct rules_engine *e, struct alert_sink *sink, const struc
                                 "were missing at build time); use --replay FILE\n");
                 return EXIT_FAIL;
         }
-        struct live_ctx lc = { .e = e, .sink = sink };
+        struct live_ctx lc = { .e = e, .sink = sink, .enforce = o->enforce };
         if (o->record && !(lc.record = fopen(o->record, "a"))) {
                 perror(o->record);
                 return EXIT_FAIL;
@@ -321,8 +349,9 @@ static int run_live(struct rules_engine *e, struct alert_sink *sink, const struc
                 return EXIT_FAIL;
         }
         if (o->stats)
-                fprintf(stderr, "live: %llu events, %llu alerts rate-limited\n",
-                        (unsigned long long)lc.events, (unsigned long long)rules_engine_dropped(e));
+                fprintf(stderr, "live: %llu events, %llu alerts rate-limited, %llu processes killed\n",
+                        (unsigned long long)lc.events, (unsigned long long)rules_engine_dropped(e),
+                        (unsigned long long)lc.kills);
         return EXIT_OK_;
 }
 

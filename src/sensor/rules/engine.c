@@ -313,7 +313,7 @@ int rules_engine_rule_info(const struct rules_engine *e, size_t i, struct rules_
         *ret = (struct rules_rule_info){
                 .name = r->name, .file = r->file, .line = r->line, .priority = r->priority,
                 .enabled = r->enabled, .evaluable = r->compiled, .source = r->source,
-                .evt_mask = r->mask, .n_missing_fields = r->missing,
+                .evt_mask = r->mask, .n_missing_fields = r->missing, .action_kill = r->action_kill,
         };
         return 0;
 }
@@ -542,6 +542,7 @@ int rules_engine_eval(struct rules_engine *e, const struct sensor_event *ev, rul
                         .rule = r->name, .priority = r->priority, .output = e->outbuf,
                         .n_fields = nf, .field_names = e->fnames, .field_values = e->fvals,
                         .field_is_num = e->fisnum, .tags = r->tags, .n_tags = r->ntags, .event = ev,
+                        .action_kill = r->action_kill,
                 };
                 int rc = fn(arg, &a);
                 if (rc < 0)

@@ -444,6 +444,10 @@ static int apply_rule_key(struct lctx *l, struct rrule *r, const struct ynode *i
                 return get_bool(l, v, &r->enabled);
         } else if (!strcmp(key, "source")) {
                 r->source = s;
+        } else if (!strcmp(key, "action")) {
+                if (strcmp(s, "kill") && strcmp(s, "none"))
+                        return err_at(l, v, "unknown action '%s' (kill or none)", s);
+                r->action_kill = !strcmp(s, "kill");
         }
         return 0;
 }
@@ -457,6 +461,7 @@ static int load_rule(struct lctx *l, const struct ynode *item)
         };
         static const char *const keys[] = {
                 "condition", "output", "desc", "priority", "tags", "exceptions", "enabled", "source",
+                "action",
         };
         struct rules_engine *e = l->e;
         const char *name = scalar(ynode_get(item, "rule"));
@@ -482,7 +487,8 @@ static int load_rule(struct lctx *l, const struct ynode *item)
                                 return err_at(l, ynode_get(item, keys[k]),
                                               "key '%s' is not listed in 'override'", keys[k]);
                         if (m == M_APPEND && (!strcmp(keys[k], "priority") || !strcmp(keys[k], "enabled") ||
-                                              !strcmp(keys[k], "source")) && ynode_get(item, keys[k]) &&
+                                              !strcmp(keys[k], "source") || !strcmp(keys[k], "action")) &&
+                            ynode_get(item, keys[k]) &&
                             !app)
                                 return err_at(l, item, "key '%s' cannot be appended, only replaced", keys[k]);
                         if (only_enabled && !merging && strcmp(keys[k], "enabled"))

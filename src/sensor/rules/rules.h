@@ -76,6 +76,7 @@ struct rules_rule_info {
         const char *source;
         uint64_t evt_mask;      /* event types it can match */
         size_t n_missing_fields;/* fields it uses that the sensor cannot know yet */
+        bool action_kill;
 };
 int rules_engine_rule_info(const struct rules_engine *e, size_t i, struct rules_rule_info *ret);
 
@@ -100,6 +101,7 @@ struct rules_alert {
         const char *const *tags;
         size_t n_tags;
         const struct sensor_event *event;
+        bool action_kill;               /* the rule asks for "action: kill" */
 };
 
 typedef int (*rules_alert_fn)(void *arg, const struct rules_alert *a);

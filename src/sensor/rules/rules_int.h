@@ -191,6 +191,7 @@ struct rrule {
         const char **tags;
         size_t ntags;
         bool enabled;
+        bool action_kill;               /* "action: kill" (enforcement, off unless the CLI enables it) */
         const char *source;
         const char *file;
         int line;

@@ -69,6 +69,7 @@ static struct sensor_event connect_ev(void)
 
 struct cnt {
         int n;
+        bool kill;
         char out[1024];
         char *json;
 };
@@ -77,6 +78,7 @@ static int count(void *arg, const struct rules_alert *a)
 {
         struct cnt *c = arg;
         c->n++;
+        c->kill = a->action_kill;
         snprintf(c->out, sizeof(c->out), "%s", a->output);
         free(c->json);
         c->json = alert_to_json(a, "h");
@@ -370,6 +372,21 @@ TEST(min_priority_and_rate_limit)
         ev.ts_ns += 1500000000ull;      /* 1.5 s later: one token back */
         CHECK_INT(rules_engine_eval(e, &ev, NULL, NULL), 1);
         rules_engine_free(e);
+}
+
+TEST(action_kill)
+{
+        struct sensor_event ev = open_ev();
+        struct cnt c;
+        CHECK_INT(run("- rule: r\n  condition: evt.type = openat\n  output: o\n  priority: info\n  action: kill\n", &ev, &c), 1);
+        CHECK(c.kill);
+        free(c.json);
+        CHECK_INT(run("- rule: r\n  condition: evt.type = openat\n  output: o\n  priority: info\n", &ev, &c), 1);
+        CHECK(!c.kill);
+        free(c.json);
+        CHECK_INT(run("- rule: r\n  condition: evt.type = openat\n  output: o\n  priority: info\n  action: explode\n", &ev, &c), -100);
+        CHECK(strstr(dou_err_msg(), "t.yaml:5: unknown action 'explode'") != NULL);
+        free(c.json);
 }
 
 TEST(event_type_index)
