@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 enum fid {
@@ -557,9 +558,15 @@ bool field_extract(struct eval_ctx *c, const struct field_def *f, int idx, const
                         return false;
                 buf[sz - 1] = 0;
                 return setstr(v, buf);
-        case F_EVT_TIME:
-                snprintf(buf, sz, "%llu", (unsigned long long)ev->ts_ns);
+        case F_EVT_TIME: {
+                /* Falco prints evt.time as HH:MM:SS.nnnnnnnnn */
+                time_t secs = (time_t)(ev->ts_ns / 1000000000u);
+                struct tm tm;
+                gmtime_r(&secs, &tm);
+                snprintf(buf, sz, "%02d:%02d:%02d.%09llu", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                         (unsigned long long)(ev->ts_ns % 1000000000u));
                 return setstr(v, buf);
+        }
         case F_EVT_RAWTIME: return setnum(v, (int64_t)ev->ts_ns);
         case F_EVT_SOURCE: return setstr(v, "syscall");
         case F_FD_NAME:

@@ -125,6 +125,7 @@ TEST(comparison_operators)
         CHECK_INT(cond("proc.pid < 30", &ev), 0);
         CHECK_INT(cond("fd.num >= 0 and evt.rawres = 3", &ev), 1);
         CHECK_INT(cond("user.uid = 0", &ev), 1);
+        CHECK_INT(cond("evt.time = \"05:00:00.000000000\" and evt.rawtime = 1795410000000000000", &ev), 1);
 }
 
 TEST(string_operators)
