@@ -34,7 +34,7 @@ enum fid {
         F_PROC_NAME, F_PROC_EXE, F_PROC_EXEPATH, F_PROC_ARGS, F_PROC_CMDLINE, F_PROC_PNAME,
         F_PROC_PEXE, F_PROC_PEXEPATH, F_PROC_PCMDLINE, F_PROC_ANAME, F_PROC_AEXE, F_PROC_AEXEPATH,
         F_PROC_ACMDLINE, F_PROC_APID, F_PROC_PID, F_PROC_PPID, F_PROC_VPID, F_PROC_TTY, F_PROC_CWD,
-        F_PROC_IS_EXE_FROM_MEMFD, F_PROC_COMM,
+        F_PROC_IS_EXE_FROM_MEMFD, F_PROC_COMM, F_PROC_DURATION, F_PROC_PPID_DURATION,
         F_THREAD_TID, F_THREAD_CAP_EFFECTIVE,
         F_USER_UID, F_USER_NAME, F_USER_LOGINUID, F_USER_LOGINNAME, F_GROUP_GID, F_GROUP_NAME,
         F_CONT_ID, F_CONT_NAME, F_CONT_IMAGE, F_CONT_REPO, F_CONT_TAG, F_CONT_DIGEST, F_CONT_TYPE,
@@ -78,6 +78,8 @@ static const struct field_def fields[] = {
         { "proc.vpid", F_PROC_VPID, FT_NUM, 0 }, { "proc.tty", F_PROC_TTY, FT_NUM, 0 },
         { "proc.cwd", F_PROC_CWD, FT_STR, 0 },
         { "proc.is_exe_from_memfd", F_PROC_IS_EXE_FROM_MEMFD, FT_BOOL, 0 },
+        { "proc.duration", F_PROC_DURATION, FT_NUM, 0 },
+        { "proc.ppid.duration", F_PROC_PPID_DURATION, FT_NUM, 0 },
         { "thread.tid", F_THREAD_TID, FT_NUM, 0 },
         { "thread.cap_effective", F_THREAD_CAP_EFFECTIVE, FT_STR, 0 },
         { "user.uid", F_USER_UID, FT_NUM, 0 }, { "user.name", F_USER_NAME, FT_STR, 0 },
@@ -106,8 +108,7 @@ static const struct field_def fields[] = {
         { "proc.vpgid", F_NA, FT_NA, 0 }, { "proc.vpgid.name", F_NA, FT_NA, 0 },
         { "proc.vpgid.exe", F_NA, FT_NA, 0 }, { "proc.is_vpgid_leader", F_NA, FT_NA, 0 },
         { "proc.is_sid_leader", F_NA, FT_NA, 0 }, { "proc.is_exe_upper_layer", F_NA, FT_NA, 0 },
-        { "proc.is_exe_writable", F_NA, FT_NA, 0 }, { "proc.duration", F_NA, FT_NA, 0 },
-        { "proc.ppid.duration", F_NA, FT_NA, 0 }, { "proc.exe_ino", F_NA, FT_NA, 0 },
+        { "proc.is_exe_writable", F_NA, FT_NA, 0 }, { "proc.exe_ino", F_NA, FT_NA, 0 },
         { "proc.exe_ino.ctime", F_NA, FT_NA, 0 }, { "proc.exe_ino.mtime", F_NA, FT_NA, 0 },
         { "proc.exe_ino.ctime_duration_proc_start", F_NA, FT_NA, 0 },
         { "proc.pvpid", F_NA, FT_NA, 0 }, { "proc.loginshellid", F_NA, FT_NA, 0 },
@@ -697,6 +698,12 @@ bool field_extract(struct eval_ctx *c, const struct field_def *f, int idx, const
                 if (!s)
                         return false;
                 return setnum(v, !strncmp(s, "memfd:", 6) || !strncmp(s, "/memfd:", 7));
+        case F_PROC_DURATION: case F_PROC_PPID_DURATION:
+                /* ns since the process started; unknown start time = missing */
+                p = f->id == F_PROC_DURATION ? cproc(c) : ancestor(c, 1);
+                if (!p || !p->start_ns || ev->ts_ns < p->start_ns)
+                        return false;
+                return setnum(v, (int64_t)(ev->ts_ns - p->start_ns));
         case F_THREAD_TID: return setnum(v, ev->tid);
         case F_THREAD_CAP_EFFECTIVE:
                 if (!ev->cap_effective)

@@ -17,7 +17,8 @@
 static const struct sensor_proc procs[] = {
         { .pid = 1, .ppid = 0, .comm = "systemd", .exe = "/sbin/init", .exepath = "/usr/lib/systemd/systemd", .args = "", .cwd = "/", .container_id = "" },
         { .pid = 10, .ppid = 1, .comm = "sshd", .exe = "sshd", .exepath = "/usr/sbin/sshd", .args = "-D", .cwd = "/", .container_id = "" },
-        { .pid = 20, .ppid = 10, .comm = "bash", .exe = "-bash", .exepath = "/usr/bin/bash", .args = "", .cwd = "/root", .container_id = "", .tty = 34816, .loginuid = 1000 },
+        { .pid = 20, .ppid = 10, .comm = "bash", .exe = "-bash", .exepath = "/usr/bin/bash", .args = "", .cwd = "/root", .container_id = "", .tty = 34816, .loginuid = 1000,
+          .start_ns = 1795409000000000000ull },
         { .pid = 30, .ppid = 20, .comm = "cat", .exe = "cat", .exepath = "/usr/bin/cat", .args = "/etc/shadow -n", .cwd = "/root", .container_id = "abcdef0123456789abcdef", .loginuid = 1000 },
 };
 static const struct sensor_container cont = { .id = "abcdef0123456789abcdef", .name = "web",
@@ -203,6 +204,10 @@ TEST(process_ancestry_fields)
         CHECK_INT(cond("proc.args = \"/etc/shadow -n\" and proc.exe = cat", &ev), 1);
         CHECK_INT(cond("user.loginuid = 1000", &ev), 1);
         CHECK_INT(cond("proc.tty = 0", &ev), 1);
+        /* start times: parent known (1000 s ago), the process's own unknown -> missing */
+        CHECK_INT(cond("proc.ppid.duration = 1000000000000", &ev), 1);
+        CHECK_INT(cond("proc.duration exists", &ev), 0);
+        CHECK_INT(cond("proc.duration <= 5000000000", &ev), 0);
 }
 
 TEST(container_and_registry_fields)
