@@ -32,6 +32,7 @@ int cmd_sbom(int argc, char **argv);
 int cmd_vercmp(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_sensor(int argc, char **argv);
 
 /*
  * Load the config: defaults, then the file at path (or the default path if

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
         { "db", cmd_db, "manage the vulnerability advisory database" },
         { "scan", cmd_scan, "match an index report against the advisory database" },
         { "vercmp", cmd_vercmp, "compare two versions with an ecosystem's rules" },
+        { "sensor", cmd_sensor, "runtime sensor: Falco-compatible rules over live or recorded events" },
 };
 
 static void usage(FILE *f)
