@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define LAYER_CACHE_SCHEMA "douane.layer-cache/v1"
-#define LAYER_CACHE_GEN 1
+#define LAYER_CACHE_GEN 2      /* 2: tars without their last padding are read (layer.c) */
 #define LAYER_CACHE_MAX (1u << 30)
 
 static int cache_path(const char *dir, const char *digest, char *out, size_t n, int mkdirs)

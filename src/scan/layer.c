@@ -8,6 +8,21 @@
  * declared size against the remaining budget before libarchive reads or
  * skips it (tar data is exactly the declared size), so a bomb is refused
  * before it is decompressed.
+ *
+ * Two libarchive readers in a row: `raw` only decompresses (gzip, zstd,
+ * xz, or none; concatenated members and frames included) and `a` reads tar
+ * from its output. Splitting them is what lets the walker tell a stream
+ * that ended cleanly (every filter found its trailer) from a cut one, and
+ * count the tar bytes there are. That matters for one shape of layer
+ * found in the wild: a tar that stops right after its last entry's data,
+ * without that entry's padding to 512 bytes or the end-of-archive blocks
+ * (umoci before PR #534 never closed its tar writer in `umoci insert`;
+ * Debian 12 ships such a umoci). Go's archive/tar, which containerd,
+ * Docker, podman and umoci itself use to apply layers, reads it as a
+ * normal end, while libarchive fails on the missing padding. It is
+ * accepted here only when the decompressed stream ended cleanly and every
+ * data byte the last header declared is there (so no file is ever short);
+ * anything else cut short is still an error.
  */
 #include "scan/layer.h"
 #include "util/err.h"
@@ -228,9 +243,17 @@ struct walk {
         int read_err;                   /* dou_err from read(), message saved */
         char read_msg[256];
         char *chunk;
-        struct archive *a;
+        struct archive *raw;            /* decompression only */
+        struct archive *a;              /* tar, reading raw's output */
         const char *path;               /* current entry */
         ssize_t pending;                /* bytes of chunk not yet handed to libarchive */
+        uint64_t tar_len;               /* decompressed bytes handed to `a` so far */
+        int raw_eof;                    /* raw ended cleanly: tar_len is the whole tar */
+        uint64_t data_end;              /* current entry: offset just past its declared data */
+        uint64_t pad_end;               /* ... and past its padding; 0: no tail to forgive */
+        const void *blk;                /* entry_read(): the data block being handed out */
+        size_t blk_left;
+        uint64_t blk_off, out_off;      /* entry offsets of blk and of the next byte handed out */
 };
 
 static int add_error(struct layer_result *r, const char *path, const char *fmt, ...)
@@ -296,16 +319,92 @@ static la_ssize_t read_cb(struct archive *a, void *ud, const void **buf)
         return n;
 }
 
-/* Pull reader over the current entry's data, for lang_parse(). */
+/*
+ * Decompressed bytes for the tar reader, straight from raw's buffer: it
+ * stays valid until the next archive_read_data_block(raw), which happens
+ * only in the next call here, as libarchive requires of a read callback.
+ */
+static la_ssize_t tar_read_cb(struct archive *a, void *ud, const void **buf)
+{
+        struct walk *w = ud;
+
+        for (;;) {
+                const void *b;
+                size_t size;
+                la_int64_t off;
+                int r = archive_read_data_block(w->raw, &b, &size, &off);
+
+                if (r == ARCHIVE_EOF) {
+                        w->raw_eof = 1;
+                        return 0;
+                }
+                if (r < ARCHIVE_WARN) {
+                        archive_set_error(a, EIO, "%s", w->read_err ? w->read_msg :
+                                          archive_error_string(w->raw) ? archive_error_string(w->raw) :
+                                          "decompression failed");
+                        return -1;
+                }
+                if (size) {
+                        *buf = b;
+                        w->tar_len += size;
+                        return (la_ssize_t)size;
+                }
+        }
+}
+
+/*
+ * After libarchive failed: true if the tar ended inside the current
+ * entry's padding, every declared data byte present, with a clean end of
+ * the compressed stream (see the file comment).
+ */
+static int tail_unpadded(struct walk *w)
+{
+        if (!w->raw_eof || !w->pad_end || w->tar_len < w->data_end || w->tar_len >= w->pad_end)
+                return 0;
+        w->r->unpadded_tail = 1;
+        return 1;
+}
+
+/*
+ * Pull reader over the current entry's data, for lang_parse() and slurp().
+ * Built on archive_read_data_block() rather than archive_read_data(): the
+ * latter copies a last block and then, failing on what follows (the
+ * missing padding), returns the error instead of the count, losing bytes
+ * it already wrote. Holes of sparse entries read as zeros, as
+ * archive_read_data() would give them.
+ */
 static ssize_t entry_read(void *ctx, void *buf, size_t n)
 {
         struct walk *w = ctx;
-        la_ssize_t r = archive_read_data(w->a, buf, n);
+        size_t k;
 
-        if (r < 0)
-                return dou_err_set(w->read_err ? w->read_err : DOU_EINVAL, "%s",
-                                   archive_error_string(w->a) ? archive_error_string(w->a) : "read error");
-        return r;
+        while (!w->blk_left) {
+                la_int64_t off;
+                int r = archive_read_data_block(w->a, &w->blk, &w->blk_left, &off);
+
+                if (r == ARCHIVE_EOF || (r < ARCHIVE_WARN && tail_unpadded(w))) {
+                        w->blk_left = 0;
+                        return 0;
+                }
+                if (r < ARCHIVE_WARN)
+                        return dou_err_set(w->read_err ? w->read_err : DOU_EINVAL, "%s",
+                                           archive_error_string(w->a) ? archive_error_string(w->a) : "read error");
+                if (off < 0 || (uint64_t)off < w->out_off)
+                        return dou_err_set(DOU_EINVAL, "entry data out of order");
+                w->blk_off = (uint64_t)off;
+        }
+        if (w->blk_off > w->out_off) {
+                k = w->blk_off - w->out_off < n ? (size_t)(w->blk_off - w->out_off) : n;
+                memset(buf, 0, k);
+        } else {
+                k = w->blk_left < n ? w->blk_left : n;
+                memcpy(buf, w->blk, k);
+                w->blk = (const char *)w->blk + k;
+                w->blk_left -= k;
+                w->blk_off += k;
+        }
+        w->out_off += k;
+        return (ssize_t)k;
 }
 
 /* Read the current entry whole (bounded). */
@@ -606,6 +705,24 @@ static int entry(struct walk *w, struct archive_entry *e, const char *path)
         return 0;
 }
 
+/*
+ * Remember where the entry's data and padding end in the tar: the header
+ * is consumed by now, so the tar reader's position is the data's start.
+ * Sparse entries store fewer bytes than their size says; their tail is
+ * never forgiven.
+ */
+static void track_tail(struct walk *w, struct archive_entry *e, la_int64_t size)
+{
+        uint64_t start = (uint64_t)archive_filter_bytes(w->a, 0);
+        uint64_t pad = (512 - (uint64_t)size % 512) % 512;
+
+        w->blk_left = 0;
+        w->out_off = 0;
+        w->data_end = start + (uint64_t)size;
+        w->pad_end = archive_entry_sparse_count(e) > 0 || archive_entry_filetype(e) != AE_IFREG ||
+                     archive_entry_hardlink(e) ? 0 : w->data_end + pad;
+}
+
 static int walk(struct walk *w)
 {
         struct layer_result *r = w->r;
@@ -624,6 +741,8 @@ static int walk(struct walk *w)
                         break;
                 if (ar == ARCHIVE_RETRY)
                         continue;
+                if (ar == ARCHIVE_FATAL && tail_unpadded(w))
+                        break;
                 if (ar == ARCHIVE_FATAL)
                         return set_fatal(r, w->read_err ? w->read_err : DOU_EINVAL, last[0] ? last : NULL,
                                          "%s%s", r->entries ? "after this entry: " : "",
@@ -640,6 +759,7 @@ static int walk(struct walk *w)
                         return set_fatal(r, DOU_ETOOBIG, archive_entry_pathname(e),
                                          "layer expands beyond %llu bytes (decompression bomb?)",
                                          (unsigned long long)max_bytes);
+                track_tail(w, e, size);
                 if (layer_path_normalise(archive_entry_pathname(e), path, sizeof(path)) < 0) {
                         const char *raw = archive_entry_pathname(e);
 
@@ -663,14 +783,16 @@ int layer_scan(scan_read_fn read, void *ctx, const char *digest, const struct la
                struct layer_result *ret)
 {
         struct walk w = { .r = ret, .o = o, .read = read, .ctx = ctx };
+        struct archive_entry *e;
         int rc = 0;
 
         memset(ret, 0, sizeof(*ret));
         if (!(ret->digest = strdup(digest)))
                 return DOU_ENOMEM;
         w.chunk = malloc(READ_CHUNK);
+        w.raw = archive_read_new();
         w.a = archive_read_new();
-        if (!w.chunk || !w.a) {
+        if (!w.chunk || !w.raw || !w.a) {
                 rc = DOU_ENOMEM;
                 goto out;
         }
@@ -681,13 +803,25 @@ int layer_scan(scan_read_fn read, void *ctx, const char *digest, const struct la
                 w.pending = 0;
                 goto out;
         }
-        archive_read_support_filter_gzip(w.a);
-        archive_read_support_filter_zstd(w.a);
-        archive_read_support_filter_xz(w.a);
-        archive_read_support_filter_none(w.a);
+        archive_read_support_filter_gzip(w.raw);
+        archive_read_support_filter_zstd(w.raw);
+        archive_read_support_filter_xz(w.raw);
+        archive_read_support_filter_none(w.raw);
+        archive_read_support_format_raw(w.raw);
+        archive_read_support_format_empty(w.raw);
+        if (archive_read_open(w.raw, &w, NULL, read_cb, NULL) != ARCHIVE_OK ||
+            archive_read_next_header(w.raw, &e) != ARCHIVE_OK) {
+                if (archive_format(w.raw) == ARCHIVE_FORMAT_EMPTY && !w.read_err)
+                        goto drain;     /* compressed nothing: as empty as a zero-length blob */
+                rc = set_fatal(ret, w.read_err ? w.read_err : DOU_EINVAL, NULL, "not a layer stream: %s",
+                               w.read_err ? w.read_msg :
+                               archive_error_string(w.raw) ? archive_error_string(w.raw) : "unknown format");
+                goto out;
+        }
+        /* no filters on the tar reader: a compressed tar inside the stream is not a layer */
         archive_read_support_format_tar(w.a);
         archive_read_support_format_gnutar(w.a);
-        if (archive_read_open(w.a, &w, NULL, read_cb, NULL) != ARCHIVE_OK) {
+        if (archive_read_open(w.a, &w, NULL, tar_read_cb, NULL) != ARCHIVE_OK) {
                 rc = set_fatal(ret, w.read_err ? w.read_err : DOU_EINVAL, NULL, "not a tar stream: %s",
                                w.read_err ? w.read_msg :
                                archive_error_string(w.a) ? archive_error_string(w.a) : "unknown format");
@@ -696,6 +830,7 @@ int layer_scan(scan_read_fn read, void *ctx, const char *digest, const struct la
         rc = walk(&w);
         if (rc == DOU_ENOMEM)
                 goto out;
+drain:
         if (rc == 0) {
                 /* drain what libarchive left (tar padding, gzip trailer) so the digest is checked */
                 ssize_t n;
@@ -708,6 +843,8 @@ int layer_scan(scan_read_fn read, void *ctx, const char *digest, const struct la
 out:
         if (w.a)
                 archive_read_free(w.a);
+        if (w.raw)
+                archive_read_free(w.raw);
         free(w.chunk);
         if (ret->fatal_code == DOU_EDIGEST) {
                 /* the bytes are not the layer that was named: nothing read from them counts */

@@ -83,6 +83,7 @@ struct layer_result {
         int fatal_code;                 /* 0, or the dou_err that stopped the layer */
         char *fatal;                    /* message of it */
         uint64_t entries, bytes;        /* tar entries, expanded bytes read */
+        int unpadded_tail;              /* tar ended in the last entry's padding (layer.c); not cached */
 };
 
 /*

@@ -209,6 +209,226 @@ TEST(garbage_stream)
         layer_result_clear(&r);
 }
 
+/* Where entry k's data ends in an uncompressed ustar (headers walked by hand). */
+static size_t data_end(const char *t, size_t len, size_t k)
+{
+        size_t off = 0, end = 0;
+
+        while (k-- && off + 512 <= len && t[off]) {
+                size_t size = strtoul(t + off + 124, NULL, 8);
+
+                end = off + 512 + size;
+                off += 512 + (size + 511) / 512 * 512;
+        }
+        return end;
+}
+
+/* Compress p[0..n) as `parts` concatenated members/frames (filter 1 gzip, 2 zstd; 0 copies). */
+static char *compress_parts(const char *p, size_t n, int filter, int parts, size_t *len)
+{
+        size_t cap = n + 65536, used = 0;
+        char *out = malloc(cap);
+
+        for (int i = 0; i < parts; i++) {
+                size_t lo = n * (size_t)i / (size_t)parts, hi = n * (size_t)(i + 1) / (size_t)parts, got = 0;
+                struct archive *a = archive_write_new();
+                struct archive_entry *ae = archive_entry_new();
+
+                if (!filter) {
+                        memcpy(out + used, p + lo, hi - lo);
+                        used += hi - lo;
+                        archive_write_free(a);
+                        archive_entry_free(ae);
+                        continue;
+                }
+                archive_write_set_format_raw(a);
+                archive_write_set_bytes_per_block(a, 1);        /* no block padding after the member */
+                if (filter == 1)
+                        archive_write_add_filter_gzip(a);
+                else
+                        archive_write_add_filter_zstd(a);
+                archive_write_open_memory(a, out + used, cap - used, &got);
+                archive_entry_set_pathname(ae, "data");
+                archive_entry_set_filetype(ae, AE_IFREG);
+                archive_entry_set_size(ae, (la_int64_t)(hi - lo));
+                archive_write_header(a, ae);
+                archive_write_data(a, p + lo, hi - lo);
+                archive_write_close(a);
+                archive_write_free(a);
+                archive_entry_free(ae);
+                used += got;
+        }
+        *len = used;
+        return out;
+}
+
+/*
+ * A tar of n entries cut at `cut` bytes relative to the end of entry k's data,
+ * compressed in `parts` members, as umoci before PR #534 wrote insert
+ * layers: the tar writer was never closed, so the last entry's padding and
+ * the two end-of-archive blocks are missing (Go's archive/tar reads such
+ * layers without complaint, so they run everywhere).
+ */
+static int scan_cut(const struct ent *e, size_t n, size_t k, int filter, int parts, long cut, size_t trim,
+                    struct layer_result *r)
+{
+        size_t tlen, clen;
+        char *t = make_tar(e, n, 0, &tlen);
+        size_t end = (size_t)((long)data_end(t, tlen, k) + cut);
+        char *c = compress_parts(t, end, filter, parts, &clen);
+        struct mem m = { c, clen - trim, 0 };
+        int rc = layer_scan(mem_read, &m, D1, NULL, r);
+
+        free(t);
+        free(c);
+        return rc;
+}
+
+TEST(unpadded_last_entry_umoci)
+{
+        struct ent read_last[] = {
+                { "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 'f', 0 },
+                { "var/lib/dpkg/status", status2, 'f', 0 },
+        };
+        struct ent skipped_last[] = {
+                { "var/lib/dpkg/status", status2, 'f', 0 },
+                { "usr/bin/tool", "not a database, never read, only skipped", 'f', 0 },
+        };
+        struct layer_result r;
+
+        CHECK(strlen(status2) % 512 != 0);
+        for (int filter = 0; filter < 3; filter++)
+                for (int parts = 1; parts <= 3; parts++) {
+                        /* no padding at all, then a part of it: both end where Go's reader ends */
+                        for (long cut = 0; cut <= 7; cut += 7) {
+                                CHECK_INT(scan_cut(read_last, 2, 2, filter, parts, cut, 0, &r), 0);
+                                CHECK_INT(r.fatal_code, 0);
+                                CHECK_INT(r.errors.n, 0);
+                                CHECK_INT(r.pkgs.len, 2);
+                                CHECK_INT(r.n_os, 1);
+                                CHECK_INT(r.entries, 2);
+                                CHECK_INT(r.unpadded_tail, 1);
+                                layer_result_clear(&r);
+                                CHECK_INT(scan_cut(skipped_last, 2, 2, filter, parts, cut, 0, &r), 0);
+                                CHECK_INT(r.fatal_code, 0);
+                                CHECK_INT(r.errors.n, 0);
+                                CHECK_INT(r.pkgs.len, 2);
+                                CHECK_INT(r.entries, 2);
+                                CHECK_INT(r.unpadded_tail, 1);
+                                layer_result_clear(&r);
+                        }
+                }
+}
+
+TEST(truncated_data_is_still_an_error)
+{
+        struct ent e[] = {
+                { "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 'f', 0 },
+                { "var/lib/dpkg/status", status2, 'f', 0 },
+                { "usr/bin/tool", "0123456789", 'f', 0 },
+        };
+        struct layer_result r;
+
+        for (int filter = 0; filter < 2; filter++) {
+                /* one byte of the last file's data missing: the file is not whole */
+                CHECK(scan_cut(e, 3, 2, filter, 1, -1, 0, &r) < 0);
+                CHECK(r.fatal && strstr(r.fatal, "var/lib/dpkg/status"));
+                CHECK_INT(r.pkgs.len, 0);
+                CHECK_INT(r.unpadded_tail, 0);
+                layer_result_clear(&r);
+                CHECK(scan_cut(e, 3, 3, filter, 1, -1, 0, &r) < 0);
+                CHECK(r.fatal && strstr(r.fatal, "usr/bin/tool"));
+                CHECK_INT(r.pkgs.len, 2);
+                layer_result_clear(&r);
+                /* padding present but the next header cut short */
+                CHECK(scan_cut(e, 3, 2, filter, 1, (long)(512 - strlen(status2) % 512) + 100, 0, &r) < 0);
+                CHECK(r.fatal && strstr(r.fatal, "var/lib/dpkg/status"));
+                CHECK_INT(r.pkgs.len, 2);
+                CHECK_INT(r.unpadded_tail, 0);
+                layer_result_clear(&r);
+        }
+        /* tar data whole but the gzip trailer (CRC, size) cut: the stream did not end cleanly */
+        CHECK(scan_cut(e, 2, 2, 1, 1, 0, 4, &r) < 0);
+        CHECK(r.fatal != NULL);
+        CHECK_INT(r.unpadded_tail, 0);
+        layer_result_clear(&r);
+}
+
+TEST(concatenated_members)
+{
+        struct ent e[] = {
+                { "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n", 'f', 0 },
+                { "var/lib/dpkg/status", status2, 'f', 0 },
+                { "usr/bin/tool", "0123456789", 'f', 0 },
+        };
+        struct layer_result r;
+        size_t tlen, clen;
+        char *t = make_tar(e, 3, 0, &tlen);
+
+        for (int filter = 1; filter < 3; filter++) {
+                char *c = compress_parts(t, tlen, filter, 5, &clen);
+                struct mem m = { c, clen, 0 };
+
+                CHECK_INT(layer_scan(mem_read, &m, D1, NULL, &r), 0);
+                CHECK_INT(r.fatal_code, 0);
+                CHECK_INT(r.pkgs.len, 2);
+                CHECK_INT(r.entries, 3);
+                CHECK_INT(r.unpadded_tail, 0);
+                CHECK_INT((long long)m.pos, (long long)clen);  /* every member read */
+                layer_result_clear(&r);
+                free(c);
+        }
+        free(t);
+}
+
+/* A compressed stream of nothing is an empty layer, like a zero-length blob. */
+TEST(compressed_nothing)
+{
+        for (int filter = 1; filter < 3; filter++) {
+                size_t clen;
+                char *c = compress_parts("", 0, filter, 1, &clen);
+                struct mem m = { c, clen, 0 };
+                struct layer_result r;
+
+                CHECK(clen > 0);
+                CHECK_INT(layer_scan(mem_read, &m, D1, NULL, &r), 0);
+                CHECK_INT(r.fatal_code, 0);
+                CHECK_INT(r.entries, 0);
+                layer_result_clear(&r);
+                if (clen > 4) { /* ... but a cut one is broken */
+                        m = (struct mem){ c, clen - 4, 0 };
+                        CHECK(layer_scan(mem_read, &m, D1, NULL, &r) < 0);
+                        CHECK(r.fatal && strstr(r.fatal, D1));
+                        layer_result_clear(&r);
+                }
+                free(c);
+        }
+}
+
+/* A real insert layer from Debian's umoci 0.4.7 (etc/os-release + a 5-package status). */
+TEST(umoci_047_fixture)
+{
+        const char *path = DOUANE_TEST_DATA "/scan/umoci-0.4.7-insert.tar.gz";
+        FILE *f = fopen(path, "rb");
+        char buf[8192];
+        size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+        struct mem m = { buf, n, 0 };
+        struct layer_result r;
+
+        if (f)
+                fclose(f);
+        CHECK(n > 0 && n < sizeof(buf));
+        CHECK_INT(layer_scan(mem_read, &m, D1, NULL, &r), 0);
+        CHECK_INT(r.fatal_code, 0);
+        CHECK_INT(r.errors.n, 0);
+        CHECK_INT(r.pkgs.len, 5);
+        CHECK_INT(r.n_os, 1);
+        if (r.n_os)
+                CHECK_STR(r.os[0].rel.id, "debian");
+        CHECK_INT(r.unpadded_tail, 1);
+        layer_result_clear(&r);
+}
+
 static void merge3(struct layer_result *r, size_t n, struct image_index *x)
 {
         struct layer_result *p[3] = { &r[0], &r[1], &r[2] };
