@@ -54,6 +54,17 @@ def tar_bytes(entries):
     return buf.getvalue()
 
 
+def unclosed_tar(entries):
+    """tar_bytes(entries) as a writer that never closed its tar leaves it: cut
+    right after the last member's data, without its padding to 512 bytes or
+    the end-of-archive blocks (umoci before PR #534, e.g. Debian 12's 0.4.7,
+    wrote `umoci insert` layers this way; Go's archive/tar reads them)."""
+    raw = tar_bytes(entries)
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as t:
+        last = t.getmembers()[-1]
+    return raw[:last.offset_data + last.size]
+
+
 def compress(raw, how):
     if how == "gzip":
         return gzip.compress(raw, compresslevel=1, mtime=0)

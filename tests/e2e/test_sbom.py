@@ -14,7 +14,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from sbom_images import Layout, tar_bytes  # noqa: E402
+from sbom_images import Layout, tar_bytes, unclosed_tar  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCHEMAS = os.path.join(ROOT, "..", "shared", "schemas")
@@ -557,3 +557,69 @@ def test_tampered_blob_is_reported_not_cached(images):
     assert "digest" in r["layers"][0]["error"]
     assert not glob.glob(os.path.join(cache, "layers", "sha256", layer[7:] + ".json"))
     assert r["packages"] == []
+
+
+# ---- layers whose tar stops after the last file's data ------------------
+
+def test_unclosed_tar_layers(tmp_path):
+    """gzip, zstd and plain layers cut right after the last file's data, with
+    the status file last (read) or first (and a skipped file last)."""
+    if not os.path.exists(STATUS) or not shutil.which("zstd"):
+        pytest.skip("needs /var/lib/dpkg/status and zstd")
+    osrel = ("etc/os-release", ("file_from", "/etc/os-release"))
+    st = ("var/lib/dpkg/status", ("file_from", STATUS))
+    tail = ("usr/bin/tool", b"x" * 1001)
+    if os.path.getsize(STATUS) % 512 == 0:
+        pytest.skip("this machine's status file needs no padding")
+    L = Layout(str(tmp_path / "oci"))
+    want = ground_truth(STATUS, str(tmp_path))
+    for how in ("gzip", "zstd", "none"):
+        for name, ents in (("last", [osrel, st]), ("skipped", [st, osrel, tail])):
+            raw = unclosed_tar(ents)
+            assert len(raw) % 512 != 0
+            L.tag(L.image([(how, raw)]), "%s-%s" % (how, name))
+            r, err, _ = sbom("oci:%s:%s-%s" % (L.path, how, name))
+            assert r["errors"] == [] and [l["status"] for l in r["layers"]] == ["ok"], err
+            assert r["distribution"]["id"] == "debian"
+            assert len(debs(r)) == len(want)
+    # one byte of the status file's data missing is still an error
+    raw = unclosed_tar([osrel, st])[:-1]
+    L.tag(L.image([("gzip", raw)]), "cut")
+    r, _, _ = sbom("oci:%s:cut" % L.path, expect=(4,))
+    assert [l["status"] for l in r["layers"]] == ["error"]
+    assert "var/lib/dpkg/status" in r["layers"][0]["error"]
+    assert not debs(r)
+
+
+def test_umoci_insert_layer(tmp_path):
+    """An image built with the real umoci (Debian's 0.4.7 writes insert layers
+    without the tar's end; a fixed umoci must give the same answer)."""
+    if not shutil.which("umoci"):
+        pytest.skip("umoci not installed")
+    if not os.path.exists(STATUS):
+        pytest.skip("needs /var/lib/dpkg/status")
+    root = tmp_path / "rootfs"
+    os.makedirs(root / "var/lib/dpkg")
+    os.makedirs(root / "etc")
+    shutil.copy(STATUS, root / "var/lib/dpkg/status")
+    shutil.copy("/etc/os-release", root / "etc/os-release")
+    lay = str(tmp_path / "lay")
+    for cmd in (["init", "--layout", lay], ["new", "--image", lay + ":v1"],
+                ["insert", "--rootless", "--image", lay + ":v1", str(root), "/"]):
+        subprocess.run(["umoci"] + cmd, check=True, timeout=120,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    want = ground_truth(STATUS, str(tmp_path))
+    r, err, _ = sbom("oci:%s:v1" % lay)
+    assert r["errors"] == [] and [l["status"] for l in r["layers"]] == ["ok"], err
+    assert r["distribution"]["id"] == "debian"
+    got = debs(r)
+    assert len(got) == len(want)
+    for key, (ver, _, _) in want.items():
+        assert got[key]["version"] == ver
+    if shutil.which("skopeo"):
+        # skopeo keeps the layer's bytes, uncompressed, in a docker-archive
+        tar = str(tmp_path / "umoci.tar")
+        subprocess.run(["skopeo", "copy", "-q", "oci:%s:v1" % lay, "docker-archive:%s:t/umoci:v1" % tar],
+                       check=True, timeout=120)
+        a, err, _ = sbom("docker-archive:" + tar)
+        assert a["errors"] == [] and len(debs(a)) == len(want), err
