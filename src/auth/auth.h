@@ -96,4 +96,11 @@ int auth_metrics_format(struct auth *a, char *buf, size_t n);
  */
 int auth_issue_internal(struct auth *a, const char *repo, unsigned actions, char **ret_token);
 
+/*
+ * Repository pattern matching as the rules use it ('*' one path segment,
+ * '**' any depth), for other subsystems that select repositories the same
+ * way (e.g. which repositories the indexer inspects). 1 = match.
+ */
+int auth_repo_pattern_match(const char *pattern, const char *name);
+
 #endif

@@ -113,3 +113,8 @@ int pattern_match(const char *pattern, const char *name)
         }
         return m[0][0];
 }
+
+int auth_repo_pattern_match(const char *pattern, const char *name)
+{
+        return pattern_valid(pattern) && pattern_match(pattern, name);
+}

@@ -66,6 +66,10 @@ struct indexer {
         int64_t vdb_op;                 /* last advisory operation matched against */
         const char *webhooks[WEBHOOK_MAX];
         size_t n_webhooks;
+
+        /* which repositories are inspected (index.repositories) */
+        const char *repos[16];
+        size_t n_repos;
 };
 
 /* ---- an image_source over douane's own content store ---- */
@@ -463,12 +467,33 @@ static int is_image_config(const char *mt)
                       !strcmp(mt, "application/vnd.docker.container.image.v1+json"));
 }
 
+/*
+ * The gateway inspects the areas it manages. By default those are
+ * quarantine/ and golden/; other repositories are plain registry storage,
+ * whose referrers lists stay exactly what clients pushed.
+ */
+static int inspected(const struct indexer *ix, const char *repo)
+{
+        static const char *defaults[] = { "quarantine/**", "golden/**" };
+
+        if (ix->n_repos == 0) {
+                for (size_t i = 0; i < 2; i++)
+                        if (auth_repo_pattern_match(defaults[i], repo))
+                                return 1;
+                return 0;
+        }
+        for (size_t i = 0; i < ix->n_repos; i++)
+                if (auth_repo_pattern_match(ix->repos[i], repo))
+                        return 1;
+        return 0;
+}
+
 void indexer_enqueue(struct registry *r, const char *repo, const struct digest *d,
                      const char *config_media_type)
 {
         struct meta_image img = { .state = IMG_QUEUED };
 
-        if (!r->indexer || !is_image_config(config_media_type))
+        if (!r->indexer || !is_image_config(config_media_type) || !inspected(r->indexer, repo))
                 return;
         snprintf(img.repo, sizeof(img.repo), "%s", repo);
         if (!push_job(r->indexer, repo, d)) {
@@ -516,6 +541,9 @@ int indexer_start(struct registry *r)
         json_array_foreach(hooks, i, h)
                 if (json_is_string(h) && ix->n_webhooks < WEBHOOK_MAX)
                         ix->webhooks[ix->n_webhooks++] = json_string_value(h);
+        json_array_foreach(json_object_get(sec, "repositories"), i, h)
+                if (json_is_string(h) && ix->n_repos < sizeof(ix->repos) / sizeof(ix->repos[0]))
+                        ix->repos[ix->n_repos++] = json_string_value(h);
         /* what a previous run left queued or half-done is queued again */
         meta_images_foreach(r->meta, IMG_QUEUED, requeue, ix);
         meta_images_foreach(r->meta, IMG_INDEXING, requeue, ix);

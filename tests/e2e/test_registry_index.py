@@ -90,7 +90,7 @@ def test_gc_keeps_attached_results(registry, debian_image):
         pytest.skip("in-server indexing is douane's")
     layout, mdigest, _ = debian_image
     skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:v1",
-           f"docker://{registry.host}/q/img:v1")
+           f"docker://{registry.host}/golden/img:v1")
     st = wait_indexed(registry, mdigest)
     from regutil import douane_bin
     r = subprocess.run([douane_bin(), "gc", "--data", str(registry.data), "--grace", "0"],
@@ -98,7 +98,7 @@ def test_gc_keeps_attached_results(registry, debian_image):
     assert r.returncode == 0, r.stderr
     # referrers of a tagged image survive gc, and so does what they point at
     assert registry.req("GET", f"/api/v1/images/{mdigest}/sbom").status_code == 200
-    refs = registry.req("GET", f"/v2/q/img/referrers/{mdigest}").json()["manifests"]
+    refs = registry.req("GET", f"/v2/golden/img/referrers/{mdigest}").json()["manifests"]
     assert len(refs) == 2
     assert st["sbom"]
 
@@ -110,3 +110,16 @@ def test_unknown_image_and_bad_digest(registry):
     assert r.status_code == 404
     r = registry.req("GET", "/api/v1/images/sha256:../../etc/passwd/sbom")
     assert r.status_code in (400, 404)
+
+
+def test_repositories_outside_managed_areas_are_not_indexed(registry, debian_image):
+    """Plain registry repositories keep exactly the referrers clients pushed
+    (the OCI conformance suite counts them)."""
+    if registry.impl != "douane":
+        pytest.skip("in-server indexing is douane's")
+    layout, mdigest, _ = debian_image
+    skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:v1",
+           f"docker://{registry.host}/team/app:v1")
+    time.sleep(1)
+    assert registry.req("GET", f"/api/v1/images/{mdigest}").status_code == 404
+    assert registry.req("GET", f"/v2/team/app/referrers/{mdigest}").json()["manifests"] == []
