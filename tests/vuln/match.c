@@ -265,6 +265,17 @@ TEST(bad_reports_rejected)
         json_decref(rep);
 }
 
+static long long q_images(void)
+{
+        sqlite3_stmt *st;
+        long long n = -1;
+        sqlite3_prepare_v2(vuln_db_sqlite(get_db()), "SELECT count(DISTINCT image) FROM image_finding", -1, &st, NULL);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return n;
+}
+
 static long long count_rows(const char *eco, const char *pkg)
 {
         sqlite3_stmt *st;
@@ -333,6 +344,77 @@ TEST(outputs_render)
                 free(s);
         }
         json_decref(vr);
+}
+
+static int nchanges;
+static char last_kind[32];
+static void on_change(void *ctx, const struct vuln_change *c)
+{
+        (void)ctx;
+        nchanges++;
+        snprintf(last_kind, sizeof(last_kind), "%s", c->kind);
+}
+
+static json_t *iter_reports[3];
+static int iter_pos;
+static json_t *next_report(void *ctx)
+{
+        (void)ctx;
+        return iter_pos < 3 && iter_reports[iter_pos] ? json_incref(iter_reports[iter_pos++]) : NULL;
+}
+
+TEST(rematch_one_and_iter)
+{
+        if (!get_db())
+                SKIP("no db");
+        /* an image on glibc u2: baseline, then the same data gives no change */
+        json_t *rep = report1("debian", "12", "deb", "libc6", "2.36-9+deb12u2", "glibc", "2.36-9+deb12u2");
+        nchanges = 0;
+        CHECK_INT(vuln_rematch_one(get_db(), rep, on_change, NULL), 0);
+        CHECK_INT(vuln_rematch_one(get_db(), rep, on_change, NULL), 0);
+        CHECK_INT(nchanges, 0);
+        /* the image is rebuilt on u3 under the same key: the u2 findings leave as
+         * "fixed", the later DSAs come back for the u3 version as "new", and
+         * CVE-2023-4911 (fixed in u3) does not come back */
+        json_t *p0 = json_array_get(json_object_get(rep, "packages"), 0);
+        json_object_set_new(json_object_get(p0, "source"), "version", json_string("2.36-9+deb12u3"));
+        int n = vuln_rematch_one(get_db(), rep, on_change, NULL);
+        CHECK(n > 1);
+        json_t *ch = NULL, *c;
+        size_t i;
+        int fixed_4911 = 0, new_4911 = 0, new_other = 0;
+        CHECK_INT(vuln_changes_list(get_db(), 0, 100, &ch), 0);
+        json_array_foreach(json_object_get(ch, "changes"), i, c) {
+                const char *v = json_string_value(json_object_get(c, "vuln"));
+                const char *k = json_string_value(json_object_get(c, "kind"));
+                const char *ver = json_string_value(json_object_get(c, "version"));
+                if (!strcmp(v, "CVE-2023-4911"))
+                        *(!strcmp(k, "fixed") && !strcmp(ver, "2.36-9+deb12u2") ? &fixed_4911 : &new_4911) += 1;
+                else if (!strcmp(k, "new") && !strcmp(ver, "2.36-9+deb12u3"))
+                        new_other++;
+        }
+        CHECK_INT(fixed_4911, 1);
+        CHECK_INT(new_4911, 0);
+        CHECK(new_other >= 3);
+        CHECK_INT((int)json_array_size(json_object_get(ch, "changes")), n);
+        CHECK(json_is_null(json_object_get(ch, "next")));
+        json_decref(ch);
+        /* iterator over a multi-platform array: two images, both baselines */
+        json_t *arr = json_array();
+        for (int k = 0; k < 2; k++) {
+                json_t *r = report1("debian", "12", "deb", "libc6", "2.36-9+deb12u2", "glibc", "2.36-9+deb12u2");
+                char m[80];
+                snprintf(m, sizeof(m), "sha256:%064d", 100 + k);
+                json_object_set_new(r, "manifest", json_string(m));
+                json_array_append_new(arr, r);
+        }
+        iter_reports[0] = arr;
+        iter_reports[1] = NULL;
+        iter_pos = 0;
+        CHECK_INT(vuln_rematch_iter(get_db(), next_report, NULL, on_change, NULL), 0);
+        CHECK_INT(q_images(), 3);
+        json_decref(arr);
+        json_decref(rep);
 }
 
 TEST(same_handle_sees_updates)
