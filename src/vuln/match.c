@@ -164,6 +164,16 @@ static int row_affects(int vc, const char *ver, const char *status, const char *
         return hit;
 }
 
+int vuln__ranges_affect(const char *ecosystem, const char *version, const char *ranges_json,
+                        const char **ret_fixed, json_t **ret_keep)
+{
+        int vc = vuln__eco_vercmp(ecosystem);
+
+        if (vc < 0)
+                return dou_err_set(DOU_EUNSUPPORTED, "no comparator for %s", ecosystem);
+        return row_affects(vc, version, "affected", ranges_json, NULL, ret_fixed, ret_keep);
+}
+
 static int id_rank(const char *id)
 {
         if (!strncmp(id, "CVE-", 4))
