@@ -481,6 +481,40 @@ TEST(pypi_versions_lists_agree_with_ranges)
         CHECK(undet <= 120);
 }
 
+TEST(range_semantics)
+{
+        static const struct { const char *eco, *ver, *ranges; int want; const char *fixed; } c[] = {
+                /* "introduced 0" is before everything, even dpkg's 0~ */
+                { "Debian:12", "0~20230101-1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.0-1\"}]}]", 1, "1.0-1" },
+                { "Debian:12", "1.0-1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.0-1\"}]}]", 0, NULL },
+                /* several intervals, events out of order */
+                { "PyPI", "2.5", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.1\"},{\"introduced\":\"2.0\"},{\"fixed\":\"2.6\"}]}]", 1, "2.6" },
+                { "PyPI", "2.7", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.1\"},{\"introduced\":\"2.0\"},{\"fixed\":\"2.6\"}]}]", 0, NULL },
+                { "PyPI", "3.0.1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.1\"},{\"introduced\":\"2.0\"},{\"fixed\":\"2.6\"}]}]", 1, "3.1" },
+                /* last_affected is inclusive */
+                { "PyPI", "1.4", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0\"},{\"last_affected\":\"1.4\"}]}]", 1, NULL },
+                { "PyPI", "1.4.1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0\"},{\"last_affected\":\"1.4\"}]}]", 0, NULL },
+                /* limit bounds the range */
+                { "Go", "v1.9.0", "[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"1.0.0\"},{\"limit\":\"1.5.0\"}]}]", 0, NULL },
+                { "Go", "v1.2.0", "[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"1.0.0\"},{\"limit\":\"1.5.0\"}]}]", 1, NULL },
+                /* Go stdlib version names */
+                { "Go", "go1.20.1", "[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.20.2\"}]}]", 1, "1.20.2" },
+                /* a version the comparator rejects is undetermined, never "not affected" */
+                { "PyPI", "not a version!", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0\"}]}]", -1, NULL },
+        };
+        for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+                const char *fx = NULL;
+                json_t *keep = NULL;
+                int r = vuln__ranges_affect(c[i].eco, c[i].ver, c[i].ranges, &fx, &keep);
+                if ((r < 0 ? -1 : r) != c[i].want)
+                        printf("# case %zu: %s %s -> %d\n", i, c[i].eco, c[i].ver, r);
+                CHECK((r < 0 ? -1 : r) == c[i].want);
+                if (c[i].fixed && r == 1)
+                        CHECK_STR(fx, c[i].fixed);
+                json_decref(keep);
+        }
+}
+
 TEST(zz_cleanup)
 {
         vuln_db_close(db);
