@@ -45,11 +45,13 @@ static int cmp(int vc, const char *a, const char *b, int *ret)
 {
         char ba[VERCMP_MAX_LEN + 8], bb[VERCMP_MAX_LEN + 8];
 
-        if (!strcmp(a, "0") && vc != VERCMP_DPKG && vc != VERCMP_APK && vc != VERCMP_RPM) {
-                *ret = !strcmp(b, "0") ? 0 : -1;        /* OSV "0": before every version */
+        /* OSV "introduced": "0" means "from the start" in every ecosystem; it is
+         * not a version ("0~1" sorts below "0" in dpkg, and semver/go reject it) */
+        if (!strcmp(a, "0")) {
+                *ret = !strcmp(b, "0") ? 0 : -1;
                 return 0;
         }
-        if (!strcmp(b, "0") && vc != VERCMP_DPKG && vc != VERCMP_APK && vc != VERCMP_RPM) {
+        if (!strcmp(b, "0")) {
                 *ret = 1;
                 return 0;
         }
@@ -84,8 +86,10 @@ static int in_range(int vc, const char *ver, const json_t *events, const char **
                         break;
                 }
         }
-        /* insertion sort by version; events are few */
-        for (i = 1; i < n; i++) {
+        /* insertion sort by version; events are few. Maven's order is not
+         * transitive (maven-artifact agrees), so Maven events keep the
+         * order the record gives instead of being sorted */
+        for (i = 1; i < n && vc != VERCMP_MAVEN; i++) {
                 struct ev t = e[i];
                 size_t j = i;
                 while (j > 0) {
@@ -162,6 +166,16 @@ static int row_affects(int vc, const char *ver, const char *status, const char *
         if (!hit && err)
                 return DOU_EINVAL;
         return hit;
+}
+
+int vuln__ranges_affect(const char *ecosystem, const char *version, const char *ranges_json,
+                        const char **ret_fixed, json_t **ret_keep)
+{
+        int vc = vuln__eco_vercmp(ecosystem);
+
+        if (vc < 0)
+                return dou_err_set(DOU_EUNSUPPORTED, "no comparator for %s", ecosystem);
+        return row_affects(vc, version, "affected", ranges_json, NULL, ret_fixed, ret_keep);
 }
 
 static int id_rank(const char *id)

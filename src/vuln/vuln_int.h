@@ -55,6 +55,10 @@ int vuln__match_keys(struct vuln_db *db, const json_t *rep, json_t *cache, json_
 void vuln__pkgsets_check(struct vuln_db *db);
 int vuln__keys_for(struct vuln_db *db, json_t *cache, const char *eco, const char *qname,
                    const char *qver, const char *name, json_t *keys);
+/* OSV range evaluation alone (tests): 1 affected, 0 not, <0 undetermined.
+ * *ret_fixed points into *ret_keep (caller decrefs *ret_keep). */
+int vuln__ranges_affect(const char *ecosystem, const char *version, const char *ranges_json,
+                        const char **ret_fixed, json_t **ret_keep);
 /* Match-relevant projection of an index report (see match.c); *ret malloc'd. */
 int vuln__report_blob(const json_t *report, char **ret, size_t *ret_len);          /* RFC 3339 UTC */
 int vuln__exec(struct vuln_db *db, const char *sql);

@@ -295,3 +295,41 @@ def test_config_keys(tmp_path):
     p = douane("scan", "-c", cfg, "-f", "json", DATA / "debian12.json", check=0)
     ids = {f["id"] for r in json.loads(p.stdout)["results"] for f in r["findings"]}
     assert "CVE-2024-5535" in ids                            # tracker fixture: postponed
+
+
+class _ETag(http.server.BaseHTTPRequestHandler):
+    """Serves the v3.11 secdb with an ETag (no Last-Modified); 304 on If-None-Match."""
+    seen = []
+
+    def do_GET(self):
+        body = (FEEDS / "alpine" / "v3.11" / "main.json").read_bytes()
+        type(self).seen.append(self.headers.get("If-None-Match"))
+        if self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("ETag", '"v1"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_etag_conditional_request(tmp_path):
+    db = tmp_path / "vuln.db"
+    _ETag.seen = []
+    srv = _serve(_ETag)
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v3.11/main.json"
+    try:
+        p = douane("db", "--db", db, "update", "--source", f"alpine/v3.11/main={url}", check=0)
+        assert "1123 added" in p.stdout
+        p = douane("db", "--db", db, "update", "--source", f"alpine/v3.11/main={url}", check=0)
+        assert "not modified" in p.stdout
+    finally:
+        srv.shutdown()
+    assert _ETag.seen == [None, '"v1"']
+    st = json.loads(douane("db", "--db", db, "status", check=0).stdout)
+    assert st["ops"][0]["etag"] == '"v1"'

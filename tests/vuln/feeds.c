@@ -7,6 +7,7 @@
 #include "util/err.h"
 
 #include <archive.h>
+#include <math.h>
 #include <archive_entry.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -75,6 +76,34 @@ TEST(cvss_v31_known_scores)
                 CHECK((long long)(r.score * 10 + 0.5) == (long long)(c[i].s * 10 + 0.5));
                 CHECK_STR(r.rating, c[i].r);
         }
+}
+
+/* Every CVSS v3.1 base vector (2,592) against reference scores generated with
+ * ae-cvss-calculator (tests/vuln/data/cvss31-gen.js). */
+TEST(cvss_v31_all_base_vectors_match_reference)
+{
+        FILE *f = fopen(VULN_DATA "/cvss31.tsv", "r");
+        char line[256];
+        int n = 0, bad = 0;
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        while (fgets(line, sizeof(line), f)) {
+                char *tab = strchr(line, '\t');
+                struct cvss r;
+                if (line[0] == '#' || !tab)
+                        continue;
+                *tab = 0;
+                long want = lround(strtod(tab + 1, NULL) * 10);
+                if (cvss_parse(line, strlen(line), &r) < 0 || lround(r.score * 10) != want) {
+                        if (bad++ < 5)
+                                printf("# %s: got %.1f want %.1f\n", line, r.score, want / 10.0);
+                }
+                n++;
+        }
+        fclose(f);
+        CHECK_INT(n, 2592);
+        CHECK_INT(bad, 0);
 }
 
 TEST(cvss_rejects_malformed)

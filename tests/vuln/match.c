@@ -6,6 +6,7 @@
  */
 #include "tap.h"
 #include "vuln/vuln.h"
+#include "vuln/vuln_int.h"
 #include "vuln/vercmp/vercmp.h"
 #include "util/err.h"
 
@@ -265,6 +266,17 @@ TEST(bad_reports_rejected)
         json_decref(rep);
 }
 
+static long long q_images(void)
+{
+        sqlite3_stmt *st;
+        long long n = -1;
+        sqlite3_prepare_v2(vuln_db_sqlite(get_db()), "SELECT count(DISTINCT image) FROM image_finding", -1, &st, NULL);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return n;
+}
+
 static long long count_rows(const char *eco, const char *pkg)
 {
         sqlite3_stmt *st;
@@ -335,6 +347,77 @@ TEST(outputs_render)
         json_decref(vr);
 }
 
+static int nchanges;
+static char last_kind[32];
+static void on_change(void *ctx, const struct vuln_change *c)
+{
+        (void)ctx;
+        nchanges++;
+        snprintf(last_kind, sizeof(last_kind), "%s", c->kind);
+}
+
+static json_t *iter_reports[3];
+static int iter_pos;
+static json_t *next_report(void *ctx)
+{
+        (void)ctx;
+        return iter_pos < 3 && iter_reports[iter_pos] ? json_incref(iter_reports[iter_pos++]) : NULL;
+}
+
+TEST(rematch_one_and_iter)
+{
+        if (!get_db())
+                SKIP("no db");
+        /* an image on glibc u2: baseline, then the same data gives no change */
+        json_t *rep = report1("debian", "12", "deb", "libc6", "2.36-9+deb12u2", "glibc", "2.36-9+deb12u2");
+        nchanges = 0;
+        CHECK_INT(vuln_rematch_one(get_db(), rep, on_change, NULL), 0);
+        CHECK_INT(vuln_rematch_one(get_db(), rep, on_change, NULL), 0);
+        CHECK_INT(nchanges, 0);
+        /* the image is rebuilt on u3 under the same key: the u2 findings leave as
+         * "fixed", the later DSAs come back for the u3 version as "new", and
+         * CVE-2023-4911 (fixed in u3) does not come back */
+        json_t *p0 = json_array_get(json_object_get(rep, "packages"), 0);
+        json_object_set_new(json_object_get(p0, "source"), "version", json_string("2.36-9+deb12u3"));
+        int n = vuln_rematch_one(get_db(), rep, on_change, NULL);
+        CHECK(n > 1);
+        json_t *ch = NULL, *c;
+        size_t i;
+        int fixed_4911 = 0, new_4911 = 0, new_other = 0;
+        CHECK_INT(vuln_changes_list(get_db(), 0, 100, &ch), 0);
+        json_array_foreach(json_object_get(ch, "changes"), i, c) {
+                const char *v = json_string_value(json_object_get(c, "vuln"));
+                const char *k = json_string_value(json_object_get(c, "kind"));
+                const char *ver = json_string_value(json_object_get(c, "version"));
+                if (!strcmp(v, "CVE-2023-4911"))
+                        *(!strcmp(k, "fixed") && !strcmp(ver, "2.36-9+deb12u2") ? &fixed_4911 : &new_4911) += 1;
+                else if (!strcmp(k, "new") && !strcmp(ver, "2.36-9+deb12u3"))
+                        new_other++;
+        }
+        CHECK_INT(fixed_4911, 1);
+        CHECK_INT(new_4911, 0);
+        CHECK(new_other >= 3);
+        CHECK_INT((int)json_array_size(json_object_get(ch, "changes")), n);
+        CHECK(json_is_null(json_object_get(ch, "next")));
+        json_decref(ch);
+        /* iterator over a multi-platform array: two images, both baselines */
+        json_t *arr = json_array();
+        for (int k = 0; k < 2; k++) {
+                json_t *r = report1("debian", "12", "deb", "libc6", "2.36-9+deb12u2", "glibc", "2.36-9+deb12u2");
+                char m[80];
+                snprintf(m, sizeof(m), "sha256:%064d", 100 + k);
+                json_object_set_new(r, "manifest", json_string(m));
+                json_array_append_new(arr, r);
+        }
+        iter_reports[0] = arr;
+        iter_reports[1] = NULL;
+        iter_pos = 0;
+        CHECK_INT(vuln_rematch_iter(get_db(), next_report, NULL, on_change, NULL), 0);
+        CHECK_INT(q_images(), 3);
+        json_decref(arr);
+        json_decref(rep);
+}
+
 TEST(same_handle_sees_updates)
 {
         if (!get_db())
@@ -360,6 +443,76 @@ TEST(same_handle_sees_updates)
         vr = run(report1("debian", "12", "deb", "zlib1g", "1:1.2.13.dfsg-1", "zlib", "1:1.2.13.dfsg-1"), &o);
         CHECK_INT(json_array_size(findings(vr)), 0);
         json_decref(vr);
+}
+
+/* Real-data cross-check: every version a PyPI record lists as affected must
+ * fall inside its ECOSYSTEM ranges by our PEP 440 range evaluation, except a
+ * few known data quirks (pre-releases below "introduced", a record listing
+ * its own fixed version, overlapping ranges) and legacy non-PEP 440 versions
+ * ("0.7.10p1") the comparator rejects (those still match by the list). */
+TEST(pypi_versions_lists_agree_with_ranges)
+{
+        if (!get_db())
+                SKIP("no db");
+        sqlite3_stmt *st;
+        long n = 0, miss = 0, undet = 0;
+        sqlite3_prepare_v2(vuln_db_sqlite(get_db()), "SELECT f.ranges, f.versions FROM affected f JOIN advisory a"
+                           " ON a.rid=f.rid WHERE f.ecosystem='PyPI' AND a.withdrawn IS NULL"
+                           " AND f.ranges <> '[]'", -1, &st, NULL);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                json_t *vs = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL), *v;
+                size_t i;
+                json_array_foreach(vs, i, v) {
+                        const char *fx;
+                        json_t *keep = NULL;
+                        int r = vuln__ranges_affect("PyPI", json_string_value(v),
+                                                    (const char *)sqlite3_column_text(st, 0), &fx, &keep);
+                        n++;
+                        undet += r < 0;
+                        miss += r == 0;
+                        json_decref(keep);
+                }
+                json_decref(vs);
+        }
+        sqlite3_finalize(st);
+        printf("# %ld listed versions, %ld outside the ranges, %ld undetermined\n", n, miss, undet);
+        CHECK(n > 130000);
+        CHECK(miss <= 10);
+        CHECK(undet <= 120);
+}
+
+TEST(range_semantics)
+{
+        static const struct { const char *eco, *ver, *ranges; int want; const char *fixed; } c[] = {
+                /* "introduced 0" is before everything, even dpkg's 0~ */
+                { "Debian:12", "0~20230101-1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.0-1\"}]}]", 1, "1.0-1" },
+                { "Debian:12", "1.0-1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.0-1\"}]}]", 0, NULL },
+                /* several intervals, events out of order */
+                { "PyPI", "2.5", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.1\"},{\"introduced\":\"2.0\"},{\"fixed\":\"2.6\"}]}]", 1, "2.6" },
+                { "PyPI", "2.7", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.1\"},{\"introduced\":\"2.0\"},{\"fixed\":\"2.6\"}]}]", 0, NULL },
+                { "PyPI", "3.0.1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"3.0\"},{\"fixed\":\"3.1\"},{\"introduced\":\"2.0\"},{\"fixed\":\"2.6\"}]}]", 1, "3.1" },
+                /* last_affected is inclusive */
+                { "PyPI", "1.4", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0\"},{\"last_affected\":\"1.4\"}]}]", 1, NULL },
+                { "PyPI", "1.4.1", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0\"},{\"last_affected\":\"1.4\"}]}]", 0, NULL },
+                /* limit bounds the range */
+                { "Go", "v1.9.0", "[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"1.0.0\"},{\"limit\":\"1.5.0\"}]}]", 0, NULL },
+                { "Go", "v1.2.0", "[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"1.0.0\"},{\"limit\":\"1.5.0\"}]}]", 1, NULL },
+                /* Go stdlib version names */
+                { "Go", "go1.20.1", "[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":\"0\"},{\"fixed\":\"1.20.2\"}]}]", 1, "1.20.2" },
+                /* a version the comparator rejects is undetermined, never "not affected" */
+                { "PyPI", "not a version!", "[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"1.0\"}]}]", -1, NULL },
+        };
+        for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+                const char *fx = NULL;
+                json_t *keep = NULL;
+                int r = vuln__ranges_affect(c[i].eco, c[i].ver, c[i].ranges, &fx, &keep);
+                if ((r < 0 ? -1 : r) != c[i].want)
+                        printf("# case %zu: %s %s -> %d\n", i, c[i].eco, c[i].ver, r);
+                CHECK((r < 0 ? -1 : r) == c[i].want);
+                if (c[i].fixed && r == 1)
+                        CHECK_STR(fx, c[i].fixed);
+                json_decref(keep);
+        }
 }
 
 TEST(zz_cleanup)
