@@ -244,8 +244,14 @@ static char *render(const struct image_index *x, enum report_format fmt, size_t 
 /* The advisory database, if `douane db update` has created one. */
 static struct vuln_db *vdb_get(struct indexer *ix)
 {
-        if (!ix->vdb && access(ix->vdb_path, R_OK) == 0 && vuln_db_open(ix->vdb_path, &ix->vdb) == 0)
-                ix->vdb_op = vuln_db_last_op(ix->vdb);
+        /*
+         * vdb_op starts at -1 (set in indexer_start): the first look at a
+         * database, whether it existed at start or appeared later, re-matches
+         * every indexed image once, so none is left matched against nothing
+         * or against data older than what is on disk now.
+         */
+        if (!ix->vdb && access(ix->vdb_path, R_OK) == 0)
+                vuln_db_open(ix->vdb_path, &ix->vdb);
         return ix->vdb;
 }
 
@@ -522,6 +528,7 @@ int indexer_start(struct registry *r)
         if (!ix)
                 return dou_err_set(DOU_ENOMEM, "out of memory");
         ix->reg = r;
+        ix->vdb_op = -1;
         pthread_mutex_init(&ix->lock, NULL);
         pthread_cond_init(&ix->cond, NULL);
         if ((rc = fs_path(ix->cache_dir, sizeof(ix->cache_dir), "%s/cache/scan", r->cfg->data_dir)) < 0 ||
