@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define CONN_MEMORY_LIMIT (64u * 1024)      /* per connection; MHD clears it between requests */
+#define CONN_MEMORY_LIMIT (32u * 1024)      /* per connection; MHD clears it between requests */
 #define TLS_FILE_MAX (1u << 20)
 
 static double elapsed(const struct timespec *t0)
