@@ -83,6 +83,9 @@ int meta_manifest_get(struct meta *m, const char *repo, const char *reference,
 int meta_manifest_delete(struct meta *m, const char *repo, const struct digest *d);
 int meta_tag_delete(struct meta *m, const char *repo, const char *tag);
 
+/* 1 if d is a manifest in some repository whose name starts with prefix, 0 if not, <0 on error. */
+int meta_manifest_in_area(struct meta *m, const struct digest *d, const char *prefix);
+
 /* 1 if the repository exists (has ever had content), else 0. */
 int meta_repo_exists(struct meta *m, const char *repo);
 

@@ -905,3 +905,25 @@ int meta_images_foreach(struct meta *m, int state, meta_image_fn fn, void *ud)
         sqlite3_finalize(s);
         return r;
 }
+
+int meta_manifest_in_area(struct meta *m, const struct digest *d, const char *prefix)
+{
+        struct conn *c = conn_get(m);
+        sqlite3_stmt *s;
+        int rc;
+
+        if (!c)
+                return DOU_EDB;
+        /* substr() rather than LIKE: repository names may contain '_', a LIKE wildcard */
+        if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM manifests m JOIN repos r ON r.id = m.repo_id"
+                               " WHERE m.digest = ?1 AND substr(r.name, 1, length(?2)) = ?2 LIMIT 1",
+                               -1, &s, NULL) != SQLITE_OK)
+                return db_err(c->db, "area lookup");
+        sqlite3_bind_text(s, 1, d->str, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, prefix, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc == SQLITE_ROW)
+                return 1;
+        return rc == SQLITE_DONE ? 0 : db_err(c->db, "area lookup");
+}

@@ -608,6 +608,43 @@ static enum MHD_Result serve_blob(struct req *q, const char *digest, const char 
         return reply_send(q, 200, resp);
 }
 
+/* Findings in the stored vulnerability report (summary.total), -1 if none yet. */
+static long long vuln_count(struct registry *reg, const char *digest)
+{
+        char *buf = NULL;
+        size_t len;
+        long long n = -1;
+        json_t *doc;
+
+        if (!digest[0] || read_blob(reg, digest, 64u << 20, &buf, &len) < 0)
+                return -1;
+        doc = json_loadb(buf, len, 0, NULL);
+        if (json_is_integer(json_object_get(json_object_get(doc, "summary"), "total")))
+                n = json_integer_value(json_object_get(json_object_get(doc, "summary"), "total"));
+        json_decref(doc);
+        free(buf);
+        return n;
+}
+
+/*
+ * What the runtime sensor (and people) ask first: was this image released
+ * (is it a manifest in some golden/ repository), what is its verdict, and
+ * how many findings does it have.
+ */
+static void add_verdict(struct req *q, const struct meta_image *img, json_t *doc)
+{
+        int released = meta_manifest_in_area(q->reg->meta, &q->route.digest, "golden/") == 1;
+        long long n = vuln_count(q->reg, img->vulns);
+        const char *verdict = released ? "released"
+                              : img->state == IMG_FAILED ? "failed"
+                              : img->state == IMG_INDEXED ? "quarantined" : "pending";
+
+        json_object_set_new(doc, "released", json_boolean(released));
+        json_object_set_new(doc, "verdict", json_string(verdict));
+        if (n >= 0)
+                json_object_set_new(doc, "count", json_integer(n));
+}
+
 enum MHD_Result images_api(struct req *q)
 {
         struct meta_image img;
@@ -644,6 +681,7 @@ enum MHD_Result images_api(struct req *q)
                 json_object_set_new(doc, "sbom", json_string(img.sbom));
         if (img.vulns[0])
                 json_object_set_new(doc, "vulnerabilities", json_string(img.vulns));
+        add_verdict(q, &img, doc);
         s = json_dumps(doc, JSON_COMPACT);
         json_decref(doc);
         if (!s)

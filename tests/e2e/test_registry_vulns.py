@@ -85,3 +85,22 @@ def test_images_are_rematched_when_advisories_arrive(registry, tmp_path):
                                "?artifactType=application/vnd.douane.vuln-report%2Bjson").json()
     assert len(refs["manifests"]) >= 1
     assert st["state"] == "indexed"
+
+
+def test_state_document_says_released_only_in_golden(registry, tmp_path):
+    """The runtime sensor asks /api/v1/images/<digest> whether a running image
+    was released: true only once the digest is a manifest under golden/."""
+    if registry.impl != "douane":
+        pytest.skip("douane's pipeline")
+    if not have("skopeo"):
+        pytest.skip("needs skopeo")
+    path, digest = image(tmp_path, "rel", "2.36-9+deb12u3")
+    skopeo("copy", "--dest-tls-verify=false", f"oci:{path}:v1",
+           f"docker://{registry.host}/quarantine/app:v1")
+    st = wait(registry, digest, lambda s: s["state"] == "indexed", 60)
+    assert st["released"] is False and st["verdict"] == "quarantined"
+    skopeo("copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+           f"docker://{registry.host}/quarantine/app:v1", f"docker://{registry.host}/golden/app:v1")
+    st = wait(registry, digest, lambda s: s["released"] is True, 30)
+    assert st["verdict"] == "released"
+    assert registry.req("GET", "/api/v1/images/sha256:" + "1" * 64).status_code == 404

@@ -144,7 +144,7 @@ static void fetch(struct registry_client *c, struct slot *s, const char *digest)
         s->known = false;
         snprintf(s->digest, sizeof(s->digest), "%s", digest);
         s->expires = time(NULL) + REGISTRY_NEG_TTL_S;
-        if (snprintf(url, sizeof(url), "%s/api/v1/images/%s/vulnerabilities", c->base, digest) >=
+        if (snprintf(url, sizeof(url), "%s/api/v1/images/%s", c->base, digest) >=
             (int)sizeof(url))
                 return;
         c->st.fetches++;

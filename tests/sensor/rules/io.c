@@ -58,10 +58,10 @@ static void *srv_main(void *arg)
                         char *b = strstr(req, "\r\n\r\n");
                         snprintf(s->last_body, sizeof(s->last_body), "%s", b ? b + 4 : "");
                         status = "200 OK";
-                } else if (strstr(req, "GET /api/v1/images/sha256:aaaa/vulnerabilities")) {
+                } else if (strstr(req, "GET /api/v1/images/sha256:aaaa ")) {
                         status = "200 OK";
                         body = "{\"verdict\":\"released\",\"vulnerabilities\":[{\"id\":\"CVE-1\"},{\"id\":\"CVE-2\"}]}";
-                } else if (strstr(req, "GET /api/v1/images/sha256:bbbb/vulnerabilities")) {
+                } else if (strstr(req, "GET /api/v1/images/sha256:bbbb ")) {
                         status = "500 Oops";
                 }
                 char resp[1024];
