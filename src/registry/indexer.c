@@ -263,6 +263,49 @@ static void log_change(void *ctx, const struct vuln_change *c)
                 "version", c->version, NULL });
 }
 
+struct vex_collect {
+        struct registry *reg;
+        json_t *statements;             /* array, concatenated from every VEX referrer */
+};
+
+/* One VEX referrer: its manifest's first layer is the OpenVEX document. */
+static int add_vex(const struct meta_referrer *r, void *ud)
+{
+        struct vex_collect *vc = ud;
+        struct oci_manifest m;
+        char *buf = NULL, *doc = NULL;
+        size_t len, dlen;
+        json_t *st = NULL;
+
+        if (read_blob(vc->reg, r->digest, IMAGE_MAX_MANIFEST, &buf, &len) < 0)
+                return 0;
+        if (oci_manifest_parse(buf, len, NULL, &m) == 0) {
+                if (m.n_items > 0 && read_blob(vc->reg, m.items[0].digest.str, 8u << 20, &doc, &dlen) == 0 &&
+                    vex_parse(doc, dlen, &st) == 0)
+                        json_array_extend(vc->statements, st);
+                oci_manifest_free(&m);
+        }
+        json_decref(st);
+        free(doc);
+        free(buf);
+        return 0;       /* a bad VEX document is ignored, never fatal to matching */
+}
+
+/* OpenVEX statements attached to the image as referrers, or NULL if none. */
+static json_t *attached_vex(struct registry *reg, const char *repo, const struct digest *subject)
+{
+        static const char *types[] = { "application/openvex+json", "application/vnd.openvex+json" };
+        struct vex_collect vc = { reg, json_array() };
+
+        for (size_t i = 0; vc.statements && i < 2; i++)
+                meta_referrers(reg->meta, repo, subject, types[i], add_vex, &vc);
+        if (vc.statements && json_array_size(vc.statements) == 0) {
+                json_decref(vc.statements);
+                return NULL;
+        }
+        return vc.statements;
+}
+
 /*
  * Match an index report against the advisory database and attach the
  * result as a referrer. The first match also records the image's findings,
@@ -283,6 +326,7 @@ static int match_vulns(struct indexer *ix, const char *repo, const struct meta_m
         rep = json_loadb(report, len, 0, NULL);
         if (!rep)
                 return dou_err_set(DOU_EINTERNAL, "index report does not parse");
+        mo.vex = attached_vex(ix->reg, repo, &subject->digest);
         rc = vuln_rematch_one(db, rep, log_change, NULL);
         if (rc >= 0)
                 rc = vuln_match_report(db, rep, &mo, &vr);
@@ -294,6 +338,7 @@ static int match_vulns(struct indexer *ix, const char *repo, const struct meta_m
                 snprintf(img->vulns, sizeof(img->vulns), "%s", d.str);
         free(out);
         json_decref(vr);
+        json_decref((json_t *)mo.vex);
         json_decref(rep);
         return rc < 0 ? rc : 0;
 }

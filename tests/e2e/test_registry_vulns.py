@@ -2,6 +2,8 @@
 advisory data exists are matched as soon as `douane db import` records an
 operation, from their cached index reports, and the findings agree with the
 real Debian advisory (DSA-5514-1, glibc, fixed in 2.36-9+deb12u3)."""
+import hashlib
+import json
 import os
 import subprocess
 import time
@@ -54,6 +56,41 @@ def ids(report):
     return out
 
 
+def attach_vex(reg, repo, subject_digest, subject_size, vuln, status):
+    """Push an OpenVEX document as a referrer of the image, as vexctl/oras would."""
+    doc = json.dumps({"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1",
+                      "author": "test", "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+                      "statements": [{"vulnerability": {"name": vuln},
+                                      "products": [{"@id": subject_digest}], "status": status,
+                                      "justification": "vulnerable_code_not_in_execute_path"}]}).encode()
+    empty = b"{}"
+    for blob in (doc, empty):
+        d = "sha256:" + hashlib.sha256(blob).hexdigest()
+        r = reg.req("POST", f"/v2/{repo}/blobs/uploads/?digest={d}", data=blob)
+        assert r.status_code == 201, r.text
+    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "artifactType": "application/openvex+json",
+                    "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                               "digest": "sha256:" + hashlib.sha256(empty).hexdigest(), "size": 2},
+                    "layers": [{"mediaType": "application/openvex+json",
+                                "digest": "sha256:" + hashlib.sha256(doc).hexdigest(), "size": len(doc)}],
+                    "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                                "digest": subject_digest, "size": subject_size}}).encode()
+    md = "sha256:" + hashlib.sha256(m).hexdigest()
+    r = reg.req("PUT", f"/v2/{repo}/manifests/{md}", data=m,
+                headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+    assert r.status_code == 201, r.text
+
+
+def suppressed_ids(report):
+    out = set()
+    for res in report.get("results", []):
+        for f in res.get("suppressed", []):
+            out.add(f.get("id"))
+            out.update(f.get("aliases", []))
+    return out
+
+
 def test_images_are_rematched_when_advisories_arrive(registry, tmp_path):
     if registry.impl != "douane":
         pytest.skip("douane's pipeline")
@@ -65,9 +102,15 @@ def test_images_are_rematched_when_advisories_arrive(registry, tmp_path):
            f"docker://{registry.host}/quarantine/glibc:old")
     skopeo("copy", "--dest-tls-verify=false", f"oci:{fixed_path}:v1",
            f"docker://{registry.host}/quarantine/glibc:new")
-    for d in (vuln_digest, fixed_digest):
+    vexed_path, vexed_digest = image(tmp_path, "vexed", "2.36-9+deb12u1")
+    skopeo("copy", "--dest-tls-verify=false", f"oci:{vexed_path}:v1",
+           f"docker://{registry.host}/quarantine/glibc:vexed")
+    for d in (vuln_digest, fixed_digest, vexed_digest):
         st = wait(registry, d, lambda s: s["state"] == "indexed", 60)
         assert "vulnerabilities" not in st          # no advisory database yet
+    size = len(registry.req("GET", f"/v2/quarantine/glibc/manifests/{vexed_digest}",
+                            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}).content)
+    attach_vex(registry, "quarantine/glibc", vexed_digest, size, "CVE-2023-4911", "not_affected")
 
     # advisories arrive after the images: the server must notice on its own
     r = subprocess.run([douane_bin(), "db", "--db", os.path.join(registry.data, "vuln.db"),
@@ -80,6 +123,10 @@ def test_images_are_rematched_when_advisories_arrive(registry, tmp_path):
     wait(registry, fixed_digest, lambda s: "vulnerabilities" in s, 60)
     report = registry.req("GET", f"/api/v1/images/{fixed_digest}/vulnerabilities").json()
     assert "CVE-2023-4911" not in ids(report)
+    # a VEX statement attached to the image as a referrer suppresses the finding
+    wait(registry, vexed_digest, lambda s: "vulnerabilities" in s, 60)
+    report = registry.req("GET", f"/api/v1/images/{vexed_digest}/vulnerabilities").json()
+    assert "CVE-2023-4911" not in ids(report) and "CVE-2023-4911" in suppressed_ids(report), report
     # and the vulnerability report is a referrer of the image, like the SBOM
     refs = registry.req("GET", f"/v2/quarantine/glibc/referrers/{vuln_digest}"
                                "?artifactType=application/vnd.douane.vuln-report%2Bjson").json()
