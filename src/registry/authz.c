@@ -8,6 +8,7 @@
 #include "util/err.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,36 @@ static void remote(struct req *q, char *out, size_t n)
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
                           host, sizeof(host));
         snprintf(out, n, "%s", host);
+}
+
+/*
+ * The TLS client's certificate as PEM (malloc'ed), or NULL. libmicrohttpd
+ * only asks for one when a client CA is configured; whether to trust it is
+ * auth's decision (it verifies the chain against auth.mtls.ca itself).
+ */
+static char *client_cert(struct req *q)
+{
+        const union MHD_ConnectionInfo *ci;
+        const gnutls_datum_t *certs;
+        gnutls_datum_t pem = { NULL, 0 };
+        unsigned n = 0;
+        char *out;
+
+        if (!q->reg->tls_client_ca_pem)
+                return NULL;
+        ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (!ci || !ci->tls_session)
+                return NULL;
+        certs = gnutls_certificate_get_peers((gnutls_session_t)ci->tls_session, &n);
+        if (!certs || n == 0 || gnutls_pem_base64_encode2("CERTIFICATE", &certs[0], &pem) < 0)
+                return NULL;
+        out = malloc(pem.size + 1);
+        if (out) {
+                memcpy(out, pem.data, pem.size);
+                out[pem.size] = '\0';
+        }
+        gnutls_free(pem.data);
+        return out;
 }
 
 static enum MHD_Result reply_verdict(struct req *q, const struct auth_result *res)
@@ -133,8 +164,12 @@ int authz_check(struct req *q)
         ar.actions = actions;
         ar.authorization = req_header(q, "Authorization");
         ar.remote_addr = addr;
+        char *pem = client_cert(q);
+        ar.client_cert_pem = pem;
         memset(&res, 0, sizeof(res));
-        if (auth_check(a, &ar, &res) < 0) {
+        int rc = auth_check(a, &ar, &res);
+        free(pem);
+        if (rc < 0) {
                 reply_error(q, 500, RC_INTERNAL, "authorization failed");
                 return 0;
         }

@@ -55,6 +55,7 @@ struct registry {
         struct MHD_Daemon *daemons[REG_MAX_DAEMONS];
         size_t n_daemons;
         char *tls_cert_pem, *tls_key_pem;
+        char *tls_client_ca_pem;        /* set: ask TLS clients for certificates (auth.mtls.ca) */
 
         pthread_mutex_t up_lock;        /* guards the upload table */
         struct upload_slot *uploads;    /* max_concurrent_uploads slots */

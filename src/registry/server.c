@@ -420,6 +420,9 @@ static int start_one(struct registry *r, const char *addr)
         struct MHD_OptionItem tls_opts[] = {
                 { MHD_OPTION_HTTPS_MEM_CERT, 0, r->tls_cert_pem },
                 { MHD_OPTION_HTTPS_MEM_KEY, 0, r->tls_key_pem },
+                /* a trust list makes the server request (not require) client certificates */
+                { r->tls_client_ca_pem ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
+                  r->tls_client_ca_pem },
                 { MHD_OPTION_END, 0, NULL },
         };
         struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
@@ -466,8 +469,11 @@ int registry_new(const struct config *cfg, struct registry **ret)
                 return dou_err_set(DOU_ENOMEM, "out of memory");
         }
         if (cfg->tls_cert) {
+                const char *ca = json_string_value(json_object_get(
+                        json_object_get(json_object_get(cfg->root, "auth"), "mtls"), "ca"));
                 if ((rc = fs_read_small(cfg->tls_cert, TLS_FILE_MAX, &r->tls_cert_pem, NULL)) < 0 ||
-                    (rc = fs_read_small(cfg->tls_key, TLS_FILE_MAX, &r->tls_key_pem, NULL)) < 0) {
+                    (rc = fs_read_small(cfg->tls_key, TLS_FILE_MAX, &r->tls_key_pem, NULL)) < 0 ||
+                    (ca && (rc = fs_read_small(ca, TLS_FILE_MAX, &r->tls_client_ca_pem, NULL)) < 0)) {
                         registry_free(r);
                         return rc;
                 }
@@ -531,6 +537,7 @@ struct registry *registry_free(struct registry *r)
                 memset(r->tls_key_pem, 0, strlen(r->tls_key_pem));
         free(r->tls_key_pem);
         free(r->tls_cert_pem);
+        free(r->tls_client_ca_pem);
         free(r);
         return NULL;
 }
