@@ -151,6 +151,13 @@ enum MHD_Result metrics_reply(struct req *q)
         put_hist(&o, "douane_blob_upload_duration_seconds", "", &m->upload);
         put(&o, "# TYPE douane_blob_upload_bytes_total counter\n"
                 "douane_blob_upload_bytes_total %lu\n", atomic_load(&m->upload_bytes));
+        if (q->reg->auth) {
+                /* grants, denials, token issues: counted by auth, appended here */
+                char abuf[16384];
+                int n = auth_metrics_format(q->reg->auth, abuf, sizeof(abuf));
+                if (n > 0)
+                        put(&o, "%.*s", n, abuf);
+        }
         resp = MHD_create_response_from_buffer(o.len, o.buf, MHD_RESPMEM_MUST_FREE);
         if (!resp) {
                 free(o.buf);

@@ -2,6 +2,7 @@
 certificate (auth.mtls.ca), hands it to auth, which maps the verified CN to
 roles. A certificate with the same CN from another CA gets nothing."""
 import os
+import re
 import subprocess
 import time
 
@@ -95,3 +96,14 @@ def test_client_certificate_is_an_identity(mtls_server):
     assert r.status_code in (401, 403)
     log = (d / "serve.log").read_text()
     assert "subject=mtls|build-01" in log
+
+
+def test_auth_decisions_are_counted(mtls_server):
+    url, d = mtls_server
+    ca = str(d / "ca.pem")
+    good = (str(d / "build.pem"), str(d / "build.key"))
+    requests.get(f"{url}/v2/quarantine/app/tags/list", cert=good, verify=ca)
+    requests.get(f"{url}/v2/quarantine/app/tags/list", verify=ca)
+    m = requests.get(f"{url}/metrics", verify=ca).text
+    counts = dict(re.findall(r'douane_auth_decisions_total\{verdict="(\w+)"\} (\d+)', m))
+    assert int(counts.get("allow", 0)) >= 1 and int(counts.get("challenge", 0)) >= 1, m[-2000:]
