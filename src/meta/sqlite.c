@@ -444,9 +444,10 @@ int meta_blob_unlink(struct meta *m, const char *repo, const struct digest *d)
         return 0;
 }
 
-static int manifest_exists(struct conn *c, int64_t rid, const struct digest *d)
+/* Does statement id find a row for (repository, digest)? 0, DOU_ENOTFOUND or an error. */
+static int row_exists(struct conn *c, enum stmt_id id, int64_t rid, const struct digest *d)
 {
-        sqlite3_stmt *s = stmt(c, S_MAN_EXISTS);
+        sqlite3_stmt *s = stmt(c, id);
         int rc;
 
         if (!s)
@@ -457,7 +458,12 @@ static int manifest_exists(struct conn *c, int64_t rid, const struct digest *d)
         sqlite3_reset(s);
         if (rc == SQLITE_ROW)
                 return 0;
-        return rc == SQLITE_DONE ? DOU_ENOTFOUND : db_err(c->db, "manifest lookup");
+        return rc == SQLITE_DONE ? DOU_ENOTFOUND : db_err(c->db, "lookup");
+}
+
+static int manifest_exists(struct conn *c, int64_t rid, const struct digest *d)
+{
+        return row_exists(c, S_MAN_EXISTS, rid, d);
 }
 
 static int add_ref(struct conn *c, int64_t rid, const struct digest *d, const struct digest *child,
@@ -476,19 +482,9 @@ static int add_ref(struct conn *c, int64_t rid, const struct digest *d, const st
 
 static int blob_in_repo(struct conn *c, int64_t rid, const struct digest *d)
 {
-        sqlite3_stmt *s = stmt(c, S_BLOB_IN_REPO);
-        int rc;
+        int r = row_exists(c, S_BLOB_IN_REPO, rid, d);
 
-        if (!s)
-                return DOU_EDB;
-        sqlite3_bind_int64(s, 1, rid);
-        sqlite3_bind_text(s, 2, d->str, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (rc == SQLITE_ROW)
-                return 0;
-        return rc == SQLITE_DONE ? dou_err_set(DOU_ENOTFOUND, "blob unknown to registry: %s", d->str)
-                                 : db_err(c->db, "blob lookup");
+        return r == DOU_ENOTFOUND ? dou_err_set(DOU_ENOTFOUND, "blob unknown to registry: %s", d->str) : r;
 }
 
 /* Check and link everything p references, then record its refs. */

@@ -353,7 +353,7 @@ static int index_one(struct indexer *ix, const struct job *j, struct meta_image 
         struct meta_manifest subject;
         struct digest d;
         char ref[OCI_NAME_MAX + DIGEST_STR_MAX + 16], *out;
-        size_t n = 0, len;
+        size_t n = 0, len, rlen = 0;
         int rc;
 
         snprintf(ref, sizeof(ref), "douane:%s@%s", j->repo, j->d.str);
@@ -365,23 +365,20 @@ static int index_one(struct indexer *ix, const struct job *j, struct meta_image 
                 image_index_free(x, n);
                 return dou_err_set(DOU_EINVAL, "expected one image, got %zu", n);
         }
-        rc = DOU_ENOMEM;
-        if ((out = render(x, REPORT_JSON, &len))) {
-                rc = attach(reg, j->repo, &subject, AT_REPORT, out, len, &d);
-                free(out);
-                if (rc == 0)
-                        snprintf(img->report, sizeof(img->report), "%s", d.str);
-        }
+        /* one rendering of the index report serves the referrer and the matcher */
+        char *report = render(x, REPORT_JSON, &rlen);
+        rc = report ? attach(reg, j->repo, &subject, AT_REPORT, report, rlen, &d) : DOU_ENOMEM;
+        if (rc == 0)
+                snprintf(img->report, sizeof(img->report), "%s", d.str);
         if (rc == 0 && (out = render(x, REPORT_SPDX, &len))) {
                 rc = attach(reg, j->repo, &subject, AT_SPDX, out, len, &d);
                 free(out);
                 if (rc == 0)
                         snprintf(img->sbom, sizeof(img->sbom), "%s", d.str);
         }
-        if (rc == 0 && (out = render(x, REPORT_JSON, &len))) {
-                rc = match_vulns(ix, j->repo, &subject, out, len, img);
-                free(out);
-        }
+        if (rc == 0)
+                rc = match_vulns(ix, j->repo, &subject, report, rlen, img);
+        free(report);
         if (rc == 0 && x->errors.n > 0)
                 snprintf(img->error, sizeof(img->error), "%zu partial errors, first: %s",
                          x->errors.n, x->errors.v[0]);
